@@ -1,0 +1,45 @@
+# zoneweaver.illumos: the two commands a newcomer needs are `make demo` and `make test`.
+# Everything they use is installed here into local venvs from pinned lock files.
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+PY311 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.11*/bin/python3.11) $(shell command -v python3.11))
+PY313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13))
+VENV311 := $(ROOT)/.venv311
+VENV313 := $(ROOT)/.venv313
+COLLECTIONS := $(ROOT)/.build/collections
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_CONFIG := $(ROOT)/tests/ansible.cfg
+PYTEST_ARGS ?=
+
+.PHONY: demo test venv venv313 sanity units integration simulator-tests test311 test313 lint changelog-lint bench clean
+
+venv:
+	@tools/bootstrap.sh $(VENV311) $(PY311) requirements/py311.lock
+
+venv313:
+	@tools/bootstrap.sh $(VENV313) $(PY313) requirements/py313.lock
+
+demo: venv
+	@PATH=$(VENV311)/bin:$$PATH $(VENV311)/bin/python playbooks/demo/run_demo.py
+
+sanity: venv
+	@tools/sanity.sh $(VENV311) 3.11
+
+changelog-lint: venv
+	@cd $(ROOT) && $(VENV311)/bin/antsibull-changelog lint
+
+# Units and integration on Python 3.13 / ansible-core 2.21, then the whole
+# pytest suite on Python 3.11 / ansible-core 2.19 (its summary line ends the run).
+test313: venv313
+	@PATH=$(VENV313)/bin:$$PATH $(VENV313)/bin/python -m pytest -p no:cacheprovider -n 2 tests/unit tests/integration $(PYTEST_ARGS)
+
+test311: venv
+	@PATH=$(VENV311)/bin:$$PATH $(VENV311)/bin/python -m pytest -p no:cacheprovider -n 2 tests/simulator tests/unit tests/integration $(PYTEST_ARGS)
+
+test: venv venv313 sanity changelog-lint test313 test311
+
+bench: venv
+	@PATH=$(VENV311)/bin:$$PATH $(VENV311)/bin/python bench/run_all.py
+
+clean:
+	rm -rf .build tests/output $(VENV311) $(VENV313)

@@ -1,0 +1,132 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the zoneweaver.illumos collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Waiting on agent tasks (agent-api.md section 2).
+
+A task keeps no result: callers re-read the object after waiting. The waiter
+uses a monotonic deadline (never a count of loop iterations) and polls fast at
+first, then backs off, so a finished task is noticed quickly without hammering
+the agent on long ones. Failures name the task id, operation, last status and
+the last lines of /tasks/{id}/output.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import TaskError, TaskTimeoutError
+
+TERMINAL = frozenset(("completed", "completed_with_errors", "failed", "cancelled"))
+SUCCESS = frozenset(("completed",))
+ALL_STATUSES = ("pending", "prepared", "running", "completed", "completed_with_errors", "failed", "cancelled")
+OUTPUT_TAIL = 20
+
+
+def task_ids_of(answer):
+    """Ordered task ids from any mutating answer shape.
+
+    Answers carry task_id, or parent_task_id + sub_tasks (a dict in chain
+    order, or task_chain [{step, task_id}]), restart_tasks {stop, start}, or
+    delete_tasks [stop?, delete]. Returns [(step, id)].
+    """
+    if not isinstance(answer, dict):
+        return []
+    steps = []
+    sub = answer.get("sub_tasks")
+    if isinstance(sub, dict):
+        steps.extend((step, tid) for step, tid in sub.items() if isinstance(tid, str) and tid)
+    elif isinstance(sub, list):
+        steps.extend((str(i), tid) for i, tid in enumerate(sub) if isinstance(tid, str))
+    for entry in answer.get("task_chain") or ():
+        if isinstance(entry, dict) and entry.get("task_id"):
+            steps.append((entry.get("step", "step"), entry["task_id"]))
+    restart = answer.get("restart_tasks")
+    if isinstance(restart, dict):
+        steps.extend((k.replace("_task_id", ""), v) for k, v in restart.items() if v)
+    for index, tid in enumerate(answer.get("delete_tasks") or ()):
+        if tid:
+            steps.append(("delete" if index == len(answer["delete_tasks"]) - 1 else "stop", tid))
+    if answer.get("task_id") and not steps:
+        steps.append((answer.get("operation") or "task", answer["task_id"]))
+    if answer.get("parent_task_id") and not steps:
+        steps.append((answer.get("operation") or "parent", answer["parent_task_id"]))
+    return steps
+
+
+class TaskWaiter:
+    """Polls GET /tasks/{id} until terminal or the deadline passes."""
+
+    def __init__(self, client, first_delay=0.05, max_delay=2.0, factor=1.5, clock=time.monotonic,
+                 sleep=time.sleep):
+        self.client = client
+        self.first_delay = first_delay
+        self.max_delay = max_delay
+        self.factor = factor
+        self.clock = clock
+        self.sleep = sleep
+
+    def get(self, task_id):
+        return self.client.get("/tasks/%s" % self.client.segment(task_id))
+
+    def output_tail(self, task_id, lines=OUTPUT_TAIL):
+        """The last output lines of a task, as text; empty if unavailable."""
+        try:
+            answer = self.client.get("/tasks/%s/output" % self.client.segment(task_id))
+        except Exception:  # output is a courtesy in an error path; never mask the real error
+            return []
+        entries = answer.get("output") if isinstance(answer, dict) else None
+        text = []
+        for entry in entries or ():
+            data = entry.get("data") if isinstance(entry, dict) else str(entry)
+            text.extend(str(data).rstrip("\n").splitlines())
+        return text[-lines:]
+
+    def wait(self, task_id, timeout, step=None):
+        """Wait for one task; return its final row or raise TaskError/TaskTimeoutError."""
+        deadline = self.clock() + float(timeout)
+        delay = self.first_delay
+        task = self.get(task_id)
+        while task.get("status") not in TERMINAL:
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                raise self._error(TaskTimeoutError, task, step,
+                                  "did not finish within wait_timeout=%ss" % timeout,
+                                  hint="raise wait_timeout, or follow it with zoneweaver.illumos.task_info "
+                                       "task_id=%s wait=true" % task_id)
+            self.sleep(min(delay, remaining))
+            delay = min(self.max_delay, delay * self.factor)
+            task = self.get(task_id)
+        if task.get("status") not in SUCCESS:
+            raise self._error(TaskError, task, step, self._failure_text(task))
+        return task
+
+    def wait_all(self, steps, timeout):
+        """Wait for a chain [(step, id)] in order, within one overall deadline.
+
+        Dependents of a failed step end 'cancelled' with "Dependency failed";
+        the error reports the root failure, not the cascade.
+        """
+        deadline = self.clock() + float(timeout)
+        finished = []
+        for step, task_id in steps:
+            remaining = max(0.0, deadline - self.clock())
+            finished.append(self.wait(task_id, remaining, step=step))
+        return finished
+
+    @staticmethod
+    def _failure_text(task):
+        status = task.get("status")
+        message = task.get("error_message") or ""
+        if status == "completed_with_errors":
+            return "completed with errors%s" % (": " + message if message else "")
+        return "%s%s" % (status, ": " + message if message else "")
+
+    def _error(self, cls, task, step, text, hint=None):
+        task_id = task.get("id")
+        operation = task.get("operation")
+        output = self.output_tail(task_id) if task_id else []
+        label = "task %s (%s%s)" % (task_id, operation or "?", ", step " + step if step and step != operation else "")
+        msg = "%s %s" % (label, text)
+        if output:
+            msg += "; last output:\n" + "\n".join(output)
+        return cls(msg, task_id=task_id, operation=operation, status=task.get("status"), output=output, hint=hint)
