@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """`make bench`: run every benchmark in bench/ and print one table of figures against targets."""
 
 import json

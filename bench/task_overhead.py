@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Per-task cost of an agent-backed module against ansible.builtin.ping, side by side.
 
 Runs, in one process and one sitting: an empty play (the fixed cost of
@@ -82,10 +81,10 @@ def main():
         return
     print("empty play        %6.2f s" % result["seconds"]["empty"])
     for name in ("ping", "zone_info"):
-        print("%-4d x %-11s %6.2f s  -> %.3f s per task" % (args.tasks, name, result["seconds"][name],
-                                                          result["per_task"][name]))
-    print("ratio zone_info/ping: %.3f (target %s: %s)" % (result["value"], result["target"],
-                                                         "met" if result["met"] else "NOT met"))
+        print("%-4d x %-11s %6.2f s  -> %.3f s per task"
+              % (args.tasks, name, result["seconds"][name], result["per_task"][name]))
+    print("ratio zone_info/ping: %.3f (target %s: %s)"
+          % (result["value"], result["target"], "met" if result["met"] else "NOT met"))
 
 
 if __name__ == "__main__":

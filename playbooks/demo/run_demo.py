@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """`make demo`: start the built-in simulator, run the demo playbook against it, stop it.
 
 The simulator is a fresh agent (generation 0.3.9 unless ZW_DEMO_GENERATION is

@@ -39,6 +39,7 @@ options:
         V(completed_with_errors), V(failed) or V(cancelled)), then return it. Waiting only reads,
         so it also happens in check mode.
       - Not finishing within O(wait_timeout) always fails the task.
+      - Ignored without O(task_id) (so that C(module_defaults) may set it for the whole group).
     type: bool
     default: false
   fail_on_error:
@@ -177,9 +178,8 @@ task:
     progress_percent: 100
     progress_info: null
 tasks:
-  description:
-    - The tasks listed (newest first), each in the shape of RV(task); with O(task_id), that one task.
-  returned: always
+  description: The tasks listed (newest first), each in the shape of RV(task).
+  returned: when O(task_id) is not set
   type: list
   elements: dict
   sample: []
@@ -193,7 +193,8 @@ running_count:
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.options import agent_argument_spec
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.task_info import run as RUNNER
 
-ARGUMENT_SPEC = agent_argument_spec(
+# An info module only waits when asked: the shared wait option, with default false.
+ARGUMENT_SPEC = dict(agent_argument_spec(
     wait=True,
     task_id={"type": "str"},
     output={"type": "bool", "default": False},
@@ -203,9 +204,7 @@ ARGUMENT_SPEC = agent_argument_spec(
     operation={"type": "str"},
     machine={"type": "str", "aliases": ["machine_name", "zone_name"]},
     limit={"type": "int", "default": 50},
-)
-# An info module only waits when asked: override the shared option's default.
-ARGUMENT_SPEC["wait"] = {"type": "bool", "default": False}
+), wait={"type": "bool", "default": False})
 
 
 def main():

@@ -104,8 +104,7 @@ def authenticate(sim, req) -> dict:
             break
     if row is None or not row.get("is_active"):
         raise HTTPError(403, {"msg": MSG_INVALID})
-    row["last_used"] = now_iso()
-    sim.state.dirty = True
+    row["last_used"] = now_iso()   # persisted with the next mutation, not on every read
     return row
 
 

@@ -51,7 +51,7 @@ def create_task(sim, zone_name: str, operation: str, *, created_by: str, priorit
         "status": "running" if anchor_running else "pending", "priority": priority,
         "created_by": created_by, "depends_on": depends_on, "parent_task_id": parent_task_id,
         "error_message": None, "created_at": now, "started_at": now if anchor_running else None,
-        "completed_at": None, "metadata": json.dumps(metadata) if metadata is not None else None,
+        "completed_at": None, "metadata": json.dumps(metadata, separators=(",", ":")) if metadata is not None else None,
         "progress_percent": 0, "progress_info": None, "output": None,
         "createdAt": now, "updatedAt": now,
         "_seq": next(_seq), "_ctx": ctx or {}, "_lines": [],
@@ -232,7 +232,12 @@ class TaskEngine:
     def _finish_due(self, now: float):
         from . import executors
         tasks = self.sim.state.tasks
+        hang = self.sim.knobs.hang_operations
         for tid, deadline in list(self._deadlines.items()):
+            if deadline == math.inf and tasks.get(tid, {}).get("operation") not in hang:
+                # released from hang_operations: run out a normal duration from now
+                self._deadlines[tid] = now + self.sim.knobs.task_duration
+                continue
             if deadline > now:
                 continue
             self._deadlines.pop(tid, None)

@@ -98,7 +98,7 @@ def build_config(sim, ctx: dict) -> dict:
         boot = plan.get("boot")
         if boot:
             ds = sim.state.datasets.get(boot["dataset"])
-            size = boot.get("size") or (ds or {}).get("volsize")
+            size = (ds or {}).get("volsize") or boot.get("size")
             cfg["bootdisk"] = {"path": boot["dataset"], "size": format_size(size) if size else None,
                                "sparse": _bool_str(boot.get("sparse", True))}
             if cfg["bootdisk"]["size"] is None:

@@ -83,7 +83,18 @@ class TaskWaiter:
 
     def wait(self, task_id, timeout, step=None):
         """Wait for one task; return its final row or raise TaskError/TaskTimeoutError."""
+        return self._wait_until(task_id, self.clock() + float(timeout), timeout, step)
+
+    def wait_all(self, steps, timeout):
+        """Wait for a chain [(step, id)] in order, within one overall deadline.
+
+        Dependents of a failed step end 'cancelled' with "Dependency failed";
+        waiting in chain order reports the root failure, not the cascade.
+        """
         deadline = self.clock() + float(timeout)
+        return [self._wait_until(task_id, deadline, timeout, step) for step, task_id in steps]
+
+    def _wait_until(self, task_id, deadline, timeout, step):
         delay = self.first_delay
         task = self.get(task_id)
         while task.get("status") not in TERMINAL:
@@ -99,19 +110,6 @@ class TaskWaiter:
         if task.get("status") not in SUCCESS:
             raise self._error(TaskError, task, step, self._failure_text(task))
         return task
-
-    def wait_all(self, steps, timeout):
-        """Wait for a chain [(step, id)] in order, within one overall deadline.
-
-        Dependents of a failed step end 'cancelled' with "Dependency failed";
-        the error reports the root failure, not the cascade.
-        """
-        deadline = self.clock() + float(timeout)
-        finished = []
-        for step, task_id in steps:
-            remaining = max(0.0, deadline - self.clock())
-            finished.append(self.wait(task_id, remaining, step=step))
-        return finished
 
     @staticmethod
     def _failure_text(task):

@@ -39,10 +39,12 @@ def normalize_query(params):
         if given:
             raise InputError("task_id selects one task; %s filter%s the list of tasks: use one or the other"
                              % (", ".join(given), "s" if len(given) == 1 else ""))
-    elif query["wait"]:
-        raise InputError("wait needs task_id: only one task can be waited for")
     elif query["output"]:
         raise InputError("output needs task_id: the output is read for one task")
+    else:
+        # wait is a shared option that module_defaults may set for the whole group:
+        # without task_id there is nothing to wait for, so it is ignored.
+        query["wait"] = False
     if query["wait"]:
         query["wait_timeout"] = values.to_int(query["wait_timeout"], "wait_timeout", 1)
     status = params.get("status")
@@ -107,8 +109,8 @@ class TaskInfo:
             task = self._wait(query) if query["wait"] else self.waiter.get(task_id)
         except NotFoundError:
             raise NotFoundError("no task %s on this agent" % task_id, status=404,
-                                hint="task ids come from a module's result (task_id, or the task of a "
-                                     "failure); finished tasks may have been purged by the agent")
+                                hint="task ids come from a module's result or failure (task_id); "
+                                     "the agent may have purged finished tasks")
         task = normalize_task(task)
         task.pop("output", None)  # the row's copy is null (0.3.9) or raw text (0.2); see below
         if query["output"]:
@@ -156,6 +158,6 @@ def run(params, ctx):
     info = TaskInfo(api, ctx)
     if query["task_id"] is not None:
         task = info.one(query)
-        return {"changed": False, "task": task, "tasks": [task]}
+        return {"changed": False, "task": task}
     tasks, running = info.list(query)
     return {"changed": False, "tasks": tasks, "running_count": running}

@@ -14,7 +14,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import (
     AgentError, AmbiguousMutationError, InputError)
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_view import (
-    BOOT_TIME_KEYS, normalize_nic, normalize_vcpus, public_view)
+    normalize_nic, normalize_vcpus, public_view)
 
 STATES = ("present", "absent", "running", "stopped", "restarted")
 BRANDS = ("bhyve", "lx", "lipkg", "sparse", "pkgsrc", "kvm")
@@ -22,6 +22,9 @@ RUNNING = frozenset(("running", "ready"))
 STOPPED = frozenset(("installed", "configured", "incomplete", "down"))
 BOOT_TYPES = ("template", "blank", "image", "none")
 RECONCILE_ATTEMPTS = 3
+# Change-set keys a running bhyve zone only picks up at its next boot.
+BOOT_TIME_CHANGES = frozenset(("vcpus", "ram", "bootrom", "cloud_init", "add_cdroms", "remove_cdroms", "add_disks",
+                               "remove_disks", "add_nics", "update_nics", "remove_nics"))
 
 
 # --------------------------------------------------------------------------- spec
@@ -35,7 +38,7 @@ def normalize_spec(params):
         if prefix.isdigit():
             server_id = server_id or prefix
     if not hostname or not domain:
-        host_part, _, domain_part = base.partition(".")
+        host_part, _dot, domain_part = base.partition(".")
         hostname = hostname or host_part
         domain = domain or domain_part or None
     spec = {"name": name, "hostname": hostname, "domain": domain,
@@ -322,8 +325,7 @@ class ZoneResource:
         after.update(diff_after)
         status = actual["status"]
         running = status in RUNNING
-        boot_time = bool(set(changes) & (BOOT_TIME_KEYS | {"add_cdroms", "remove_cdroms", "add_disks", "remove_disks",
-                                                         "add_nics", "update_nics", "remove_nics"}))
+        boot_time = bool(set(changes) & BOOT_TIME_CHANGES)
         stop_first = state == "stopped" and running
         if stop_first:
             result["actions"].append("stop")
@@ -338,7 +340,7 @@ class ZoneResource:
         if boot_time and running and not stop_first and state != "restarted":
             result["reboot_required"] = True
         after["state"] = "running" if will_run else ("installed" if stop_first else status)
-        if after["state"] == before["state"] and not changes and state != "restarted":
+        if after["state"] == before["state"] and state != "restarted":
             after.pop("state")
             before.pop("state")
         if self.ctx.check_mode:

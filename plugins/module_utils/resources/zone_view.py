@@ -25,8 +25,6 @@ _CDROM_KEY = re.compile(r"^cdrom(\d*)$")
 
 # Scalar keys compared directly, in the order they appear in diffs.
 SCALAR_KEYS = ("brand", "vcpus", "ram", "autoboot", "bootrom", "notes")
-# Keys whose change takes effect only at the zone's next boot.
-BOOT_TIME_KEYS = frozenset(("vcpus", "ram", "bootrom", "disks", "nics", "cdroms", "cloud_init"))
 
 
 def _attr_map(config):

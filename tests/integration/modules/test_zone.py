@@ -78,11 +78,11 @@ def test_bad_input_is_refused_before_any_request(play, sim):
         ("unknown brand", {"name": ZONE, "brand": "solaris10"}, "brand"),
         ("bad vlan", {"name": ZONE, "nics": [{"global_nic": "igb0", "vlan_id": 5000}]}, "vlan_id"),
     ]
-    tasks = [{"name": n, "zoneweaver.illumos.zone": o, "ignore_errors": True} for n, o, _ in bad]
+    tasks = [{"name": n, "zoneweaver.illumos.zone": o, "ignore_errors": True} for n, o, _needle in bad]
     tasks.append({"name": "missing api_key", "zoneweaver.illumos.zone": {"name": ZONE, "api_key": ""},
                   "ignore_errors": True})
     run = play(tasks)
-    for name, _, needle in bad:
+    for name, _options, needle in bad:
         assert run.outcome(name) == "failed"
         assert needle in run[name]["msg"], run[name]["msg"]
     assert "api_key is required" in run["missing api_key"]["msg"]

@@ -38,7 +38,7 @@ def server():
                 self.connection.shutdown(socket.SHUT_RDWR)
                 self.close_connection = True
                 return
-            status, payload = answer if isinstance(answer, tuple) else (answer, {"error": "boom %d" % answer})
+            status, payload = answer if isinstance(answer, tuple) else (answer, {"error": "boom %s" % (answer,)})
             data = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")

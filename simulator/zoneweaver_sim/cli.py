@@ -1,0 +1,76 @@
+"""zoneweaver-sim serve ...: run the simulator in the foreground until
+SIGTERM/SIGINT."""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from .sim import Simulator
+
+
+def _latency(value: str):
+    if "," in value:
+        lo, hi = value.split(",", 1)
+        return (float(lo), float(hi))
+    return float(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="zoneweaver-sim", description="Zoneweaver Agent API simulator")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="serve the agent API on 127.0.0.1")
+    s.add_argument("--port", type=int, default=0, help="TCP port (0 = pick a free one)")
+    s.add_argument("--port-file", help="write the chosen port to this file")
+    s.add_argument("--generation", choices=["0.2", "0.3.9"], default="0.3.9")
+    s.add_argument("--state-dir", help="persist the host state here (default: a temporary directory)")
+    s.add_argument("--tls", action="store_true", help="serve HTTPS with a generated certificate")
+    s.add_argument("--timing", choices=["fast", "realistic"], default="fast")
+    s.add_argument("--admin-key", help="pre-seed this admin API key (skips bootstrap)")
+    s.add_argument("--no-prefix-zone-names", action="store_true",
+                   help="agent config zones.prefix_zone_names: false")
+    s.add_argument("--hostname", default="omnios-sim")
+    s.add_argument("--latency", type=_latency, default=None, help="seconds, or MIN,MAX")
+    s.add_argument("--error-rate", type=float, default=None, help="0..1 share of injected 5xx answers")
+    return p
+
+
+def serve(args) -> int:
+    sim = Simulator(generation=args.generation, state_dir=args.state_dir, tls=args.tls, timing=args.timing,
+                    admin_key=args.admin_key, prefix_zone_names=not args.no_prefix_zone_names,
+                    hostname=args.hostname, port=args.port)
+    if args.latency is not None:
+        sim.knobs.latency = args.latency
+    if args.error_rate is not None:
+        sim.knobs.error_rate = args.error_rate
+    done = threading.Event()
+
+    def on_signal(signum, frame):
+        done.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    sim.start()
+    if args.port_file:
+        with open(args.port_file, "w") as fh:
+            fh.write(f"{sim.port}\n")
+    print(f"zoneweaver-sim: agent {sim.generation} listening on {sim.url}", flush=True)
+    print(f"zoneweaver-sim: setup token in {sim.setup_token_path}"
+          + (f"; CA certificate in {sim.ca_path}" if sim.ca_path else ""), file=sys.stderr, flush=True)
+    while not done.wait(0.5):
+        pass
+    sim.stop()
+    return 0
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+

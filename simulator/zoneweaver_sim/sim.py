@@ -1,0 +1,237 @@
+"""The Simulator: one simulated host behind the agent REST API of one
+generation, served on 127.0.0.1 from background threads."""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+
+from . import admin, auth, machines, status, tasks
+from .dialect import get_dialect
+from .knobs import TIMING_DEFAULTS, Knobs
+from .log import RequestLog
+from .server import (BadJSON, HTTPError, Request, Response, Router, SimHTTPServer, express_not_found,
+                     express_status_page, internal_error_page, parse_body, serve_in_thread)
+from .state import HostState, load_or_create_setup_token
+from .tasks import TaskEngine
+
+
+class Simulator:
+    def __init__(self, generation: str = "0.3.9", state_dir: str | None = None, tls: bool = False,
+                 timing: str = "fast", admin_key: str | None = None, prefix_zone_names: bool = True,
+                 hostname: str = "omnios-sim", port: int = 0):
+        self.dialect = get_dialect(generation)
+        self.generation = self.dialect.generation
+        if timing not in TIMING_DEFAULTS:
+            raise ValueError(f"timing must be one of {sorted(TIMING_DEFAULTS)}")
+        self.timing = timing
+        self.poll_interval = TIMING_DEFAULTS[timing]["poll_interval"]
+        self.tls = bool(tls)
+        self.prefix_zone_names = bool(prefix_zone_names)
+        self.hostname = hostname
+        self._port = int(port)
+        self._own_dir = state_dir is None
+        self.state_dir = tempfile.mkdtemp(prefix="zoneweaver-sim-") if state_dir is None else state_dir
+        os.makedirs(self.state_dir, exist_ok=True)
+        self.setup_token_path = os.path.join(self.state_dir, "setup.token")
+        self.setup_token = load_or_create_setup_token(self.state_dir)
+        self.knobs = Knobs(timing)
+        self.request_log = RequestLog()
+        self.state = HostState(self.state_dir, self.generation, hostname)
+        if self.state.load():
+            seqs = [t.get("_seq", 0) for t in self.state.tasks.values()]
+            tasks._seq = itertools.count(max(seqs, default=0) + 1)
+        self.engine = TaskEngine(self)
+        if self.state.loaded:
+            # a new agent process on an existing host: startup recovery
+            self.engine.recover_after_restart()
+        if admin_key is not None:
+            auth.seed_admin_key(self, admin_key)
+        self.router = Router()
+        status.register(self.router, self)
+        auth.register(self.router, self)
+        tasks.register(self.router, self)
+        machines.register(self.router, self)
+        self.admin_router = admin.register(self)
+        self.ca_path: str | None = None
+        self._server: SimHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.started_at = time.monotonic()
+        self.state.save(force=True)
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> "Simulator":
+        if self._server is not None:
+            return self
+        ctx = None
+        if self.tls:
+            from .tlsutil import ensure_certs, server_context
+            cert, key, self.ca_path = ensure_certs(os.path.join(self.state_dir, "tls"), self.hostname)
+            ctx = server_context(cert, key)
+        self._server = SimHTTPServer(("127.0.0.1", self._port), self, ssl_context=ctx)
+        self._port = self._server.server_address[1]
+        self.started_at = time.monotonic()
+        self._thread = serve_in_thread(self._server)
+        self.engine.start()
+        return self
+
+    def stop(self) -> None:
+        self.engine.stop()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        try:
+            self.state.save()
+        except OSError:
+            pass
+        if self._own_dir:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+
+    def restart(self) -> None:
+        """An agent restart: running tasks fail, queued ones are cancelled,
+        the host and the DB stay as they are."""
+        self.engine.stop()
+        with self.state.lock:
+            self.engine.recover_after_restart()
+            self.engine.update_anchors()
+            self.state.dirty = True
+        self.state.save()
+        self.started_at = time.monotonic()
+        self.engine.start()
+
+    def __enter__(self) -> "Simulator":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ introspection
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self._port}"
+
+    @property
+    def log(self) -> list[dict]:
+        return self.request_log.entries()
+
+    def mutations(self) -> list[dict]:
+        return self.request_log.mutations()
+
+    def clear_log(self) -> None:
+        self.request_log.clear()
+
+    # ------------------------------------------------------------------ HTTP pipeline
+    def handle(self, h) -> None:
+        """One request: /_sim/* bypasses everything; agent requests are
+        logged, then delayed/dropped/failed by the knobs, then served."""
+        try:
+            body_bytes, has_body = h.read_body()
+        except (OSError, ValueError):
+            h.close_connection = True
+            return
+        req = Request(h.command, h.path, h.headers, body_bytes)
+        if req.path == "/_sim" or req.path.startswith("/_sim/"):
+            h.write(self._admin(req, has_body))
+            return
+        entry = self.request_log.add(req.method, req.path, req.query, _log_body(req, has_body), req.auth_kind)
+        knobs = self.knobs
+        delay = knobs.sample_latency()
+        if delay > 0:
+            time.sleep(delay)
+        if knobs.roll(knobs.drop_rate):
+            entry["status"] = 0      # never answered, never applied
+            h.drop()
+            return
+        if knobs.roll(knobs.error_rate):
+            code = knobs.injected_status()
+            entry["status"] = code
+            h.write(Response(code, _INJECTED[code]))
+            return
+        resp = self.dispatch(req, has_body)
+        entry["status"] = resp.status
+        h.write(resp)
+
+    def dispatch(self, req: Request, has_body: bool) -> Response:
+        try:
+            parse_body(req, has_body)
+        except BadJSON:
+            return express_status_page(400)
+        route, params = self.router.match(req.method, req.path)
+        if route is None:
+            if req.method == "OPTIONS":
+                allowed = sorted({r.method for r in self.router.routes if r.regex.match(req.path)})
+                if allowed:
+                    if "GET" in allowed:
+                        allowed.append("HEAD")
+                    allow = ", ".join(allowed)
+                    return Response(200, allow, html=True, headers={"Allow": allow})
+            return express_not_found(req.method, req.raw_path)
+        req.params = params
+        with self.state.lock:
+            try:
+                if not route.public:
+                    principal = auth.authenticate(self, req)
+                    auth.authorize(self, req, principal)
+                    req.principal = principal
+                if route.needs_body and req.body is None:
+                    # Express 5 leaves req.body undefined; the handler's destructuring throws
+                    resp = Response(500, route.body_fail)
+                else:
+                    resp = route.handler(req)
+            except HTTPError as exc:
+                resp = exc.response
+            except Exception as exc:   # a simulator bug: answer like Express would
+                resp = internal_error_page(exc)
+        try:
+            self.state.save()
+        except OSError:
+            pass
+        return resp
+
+    def _admin(self, req: Request, has_body: bool) -> Response:
+        try:
+            parse_body(req, has_body)
+        except BadJSON:
+            return Response(400, {"error": "malformed JSON"})
+        route, params = self.admin_router.match(req.method, req.path)
+        if route is None:
+            return Response(404, {"error": f"no simulator endpoint {req.method} {req.path}"})
+        req.params = params
+        try:
+            return route.handler(req)
+        except Exception as exc:
+            return internal_error_page(exc)
+
+
+_INJECTED = {
+    500: {"error": "Internal server error", "details": "injected by zoneweaver-sim (error_rate knob)"},
+    502: {"error": "Bad Gateway", "details": "injected by zoneweaver-sim (error_rate knob)"},
+    503: {"error": "Service Unavailable", "details": "injected by zoneweaver-sim (error_rate knob)"},
+}
+
+
+def _log_body(req: Request, has_body: bool):
+    if not has_body:
+        return None
+    ctype = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    raw = req.body_bytes
+    if ctype == "application/json":
+        if not raw:
+            return {}
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return f"<invalid JSON: {len(raw)} bytes>"
+    if ctype == "application/x-www-form-urlencoded":
+        from urllib.parse import parse_qs
+        return {k: v[0] if len(v) == 1 else v for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
+    return f"<{len(raw)} bytes {ctype or 'no content-type'}>" if raw else None
