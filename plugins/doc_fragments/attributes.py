@@ -15,6 +15,7 @@ attributes:
     description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
   platform:
     description: Target the module runs against.
+    support: full
     platforms: illumos
 """
 

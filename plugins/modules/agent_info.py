@@ -26,7 +26,7 @@ seealso:
   - module: zoneweaver.illumos.api_key
   - module: zoneweaver.illumos.zone_info
 author:
-  - zoneweaver.illumos maintainers
+  - zoneweaver.illumos maintainers (@zoneweaver)
 """
 
 EXAMPLES = r"""

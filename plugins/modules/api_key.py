@@ -86,7 +86,7 @@ notes:
 seealso:
   - module: zoneweaver.illumos.agent_info
 author:
-  - zoneweaver.illumos maintainers
+  - zoneweaver.illumos maintainers (@zoneweaver)
 """
 
 EXAMPLES = r"""

@@ -72,7 +72,7 @@ options:
 seealso:
   - module: zoneweaver.illumos.zone
 author:
-  - zoneweaver.illumos maintainers
+  - zoneweaver.illumos maintainers (@zoneweaver)
 """
 
 EXAMPLES = r"""

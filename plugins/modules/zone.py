@@ -183,7 +183,7 @@ seealso:
   - module: zoneweaver.illumos.zone_info
   - module: zoneweaver.illumos.task_info
 author:
-  - zoneweaver.illumos maintainers
+  - zoneweaver.illumos maintainers (@zoneweaver)
 """
 
 EXAMPLES = r"""

@@ -57,7 +57,7 @@ seealso:
   - module: zoneweaver.illumos.zone
   - module: zoneweaver.illumos.agent_info
 author:
-  - zoneweaver.illumos maintainers
+  - zoneweaver.illumos maintainers (@zoneweaver)
 """
 
 EXAMPLES = r"""

@@ -8,6 +8,10 @@ import of module_utils.basic); the work itself is a few HTTP calls. The action
 plugin of the same name validates the task's arguments against the module's
 own ARGUMENT_SPEC (so docs, sanity and behaviour stay one definition) and
 calls the same resource code in-process.
+
+Imports happen when the class is defined: the strategy loads each task's
+action class in the main process before it forks a worker, so the HTTP stack
+and the module's code are imported once per playbook run, not once per task.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
+# Imported for its side effect of loading the HTTP stack in the main process (see above).
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent import api as _agent_api  # noqa: F401
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.context import RunContext
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import ZoneweaverError
 
@@ -31,11 +37,16 @@ class AgentAction(ActionBase):
     MODULE = None
     TRANSFERS_FILES = False
     _requires_connection = False
+    _module = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._module = importlib.import_module(MODULES_PACKAGE + cls.MODULE)
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        module = importlib.import_module(MODULES_PACKAGE + self.MODULE)
+        module = self._module
         validator = ArgumentSpecValidator(module.ARGUMENT_SPEC, **getattr(module, "ARGUMENT_OPTIONS", {}))
         validated = validator.validate(self._task.args)
         secrets = set(validated._no_log_values)

@@ -1,6 +1,6 @@
 """A throw-away CA plus a server certificate for 127.0.0.1/localhost, like the
 agent's auto-generated self-signed certificate.  Clients verify with ca_path.
-Needs `cryptography` (the simulator's only optional dependency)."""
+Needs `cryptography`, imported only here."""
 from __future__ import annotations
 
 import datetime
@@ -22,7 +22,7 @@ def ensure_certs(directory: str, hostname: str) -> tuple[str, str, str]:
         from cryptography.hazmat.primitives.asymmetric import ec
         from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
     except ImportError as exc:   # pragma: no cover - depends on the install
-        raise RuntimeError("tls=True needs the 'cryptography' package (pip install zoneweaver-sim[tls])") from exc
+        raise RuntimeError("tls=True needs the 'cryptography' package (pip install cryptography)") from exc
 
     now = datetime.datetime.now(datetime.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())

@@ -162,3 +162,23 @@ def test_clear_completed(api):
     r = api.delete("/tasks/completed")
     assert r.status_code == 200 and r.json()["success"] is True and r.json()["deleted_count"] == 5
     assert api.get("/tasks").json()["tasks"] == []
+
+
+def test_priority_then_age_ordering(api):
+    """The poller picks the highest priority first, then the oldest."""
+    from zoneweaver_sim.tasks import create_task
+    sim = api.sim
+    sim.knobs.hang_operations = {"discover"}
+    with sim.state.lock:
+        blocker = create_task(sim, "zone-x", "discover", created_by="t")
+    api.wait(blocker["id"], statuses={"running"})
+    with sim.state.lock:   # all queued behind the blocker on the same machine
+        low = create_task(sim, "zone-x", "vnc_start", created_by="t", priority=40)
+        old = create_task(sim, "zone-x", "vnc_start", created_by="t", priority=80)
+        new = create_task(sim, "zone-x", "vnc_start", created_by="t", priority=80)
+    sim.knobs.hang_operations = set()
+    for t in (blocker, low, old, new):
+        api.wait(t["id"])
+    started = sorted((api.task(t["id"])["started_at"], name) for name, t in
+                     (("low", low), ("old", old), ("new", new)))
+    assert [name for _, name in started] == ["old", "new", "low"]
