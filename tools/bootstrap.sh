@@ -12,7 +12,7 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
   rm -rf "$venv"
   "$python" -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$lock" 2>&1 | grep -v "is ignored: it is neither" || true
-  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e "$root/simulator" \
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -e "$root/simulator" \
     2>&1 | grep -v "is ignored: it is neither" || true
   "$venv/bin/python" -c "import ansible, requests, yaml, pytest, zoneweaver_sim" 
   echo "$want" > "$stamp"

@@ -24,7 +24,7 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
 # Imported for its side effect of loading the HTTP stack in the main process (see above).
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent import api as _agent_api  # noqa: F401
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent import api as _agent_api  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.context import RunContext
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import ZoneweaverError
 

@@ -42,9 +42,9 @@ class Simulator:
         self.knobs = Knobs(timing)
         self.request_log = RequestLog()
         self.state = HostState(self.state_dir, self.generation, hostname)
-        if self.state.load():
-            seqs = [t.get("_seq", 0) for t in self.state.tasks.values()]
-            tasks._seq = itertools.count(max(seqs, default=0) + 1)
+        self.state.load()
+        # creation order of tasks (ties on created_at are common at ms resolution)
+        self._seq = itertools.count(max((t.get("_seq", 0) for t in self.state.tasks.values()), default=0) + 1)
         self.engine = TaskEngine(self)
         if self.state.loaded:
             # a new agent process on an existing host: startup recovery
@@ -109,6 +109,9 @@ class Simulator:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+    def next_seq(self) -> int:
+        return next(self._seq)
 
     # ------------------------------------------------------------------ introspection
     @property

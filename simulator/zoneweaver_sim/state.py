@@ -23,6 +23,7 @@ class HostState:
     def __init__(self, state_dir: str, generation: str, hostname: str):
         self.dir = state_dir
         self.lock = threading.RLock()
+        self._save_lock = threading.Lock()   # serialises snapshot+write, so the newest snapshot lands last
         self.dirty = False
         self.generation = generation
         self.hostname = hostname
@@ -82,16 +83,17 @@ class HostState:
                 "datasets": self.datasets, "templates": self.templates}
 
     def save(self, force: bool = False):
-        with self.lock:
-            if not (self.dirty or force):
-                return
-            data = json.dumps(self.to_dict(), separators=(",", ":"))
-            self.dirty = False
-        # atomic replace, so a crash never leaves half a state file
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".state-", suffix=".json")
-        with os.fdopen(fd, "w") as fh:
-            fh.write(data)
-        os.replace(tmp, self.path)
+        with self._save_lock:
+            with self.lock:
+                if not (self.dirty or force):
+                    return
+                data = json.dumps(self.to_dict(), separators=(",", ":"))
+                self.dirty = False
+            # atomic replace, so a crash never leaves half a state file
+            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".state-", suffix=".json")
+            with os.fdopen(fd, "w") as fh:
+                fh.write(data)
+            os.replace(tmp, self.path)
 
     def load(self) -> bool:
         if not os.path.exists(self.path):

@@ -3,7 +3,6 @@ dispatches them, dependencies, parent anchors, cancellation, restart recovery,
 and the /tasks routes."""
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import threading
@@ -23,9 +22,6 @@ MAX_CONCURRENT = 5
 FIELD_ORDER = ("id", "zone_name", "operation", "status", "priority", "created_by", "depends_on",
                "parent_task_id", "error_message", "created_at", "started_at", "completed_at",
                "metadata", "progress_percent", "progress_info", "output", "createdAt", "updatedAt")
-
-_seq = itertools.count()
-
 
 def is_anchor(task: dict) -> bool:
     op = task["operation"]
@@ -54,7 +50,7 @@ def create_task(sim, zone_name: str, operation: str, *, created_by: str, priorit
         "completed_at": None, "metadata": json.dumps(metadata, separators=(",", ":")) if metadata is not None else None,
         "progress_percent": 0, "progress_info": None, "output": None,
         "createdAt": now, "updatedAt": now,
-        "_seq": next(_seq), "_ctx": ctx or {}, "_lines": [],
+        "_seq": sim.next_seq(), "_ctx": ctx or {}, "_lines": [],
     }
     if anchor_running:
         t["progress_info"] = {"completed_tasks": 0, "failed_tasks": 0, "total_tasks": 0, "status": "running"}

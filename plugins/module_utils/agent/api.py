@@ -49,6 +49,13 @@ class AgentApi:
             self._dialect = dialects.detect(self.client)
         return self._dialect
 
+    def refresh_dialect(self):
+        """Re-detect the generation from a fresh GET /status (bootstrapAvailable,
+        uptime and the version can change while a cached answer would not)."""
+        dialects.forget(self.client.url)
+        self._dialect = None
+        return self.dialect
+
     def require_key(self):
         if not self.client.api_key:
             raise InputError("api_key is required for this operation",

@@ -18,14 +18,6 @@ FIELDS = ("version", "generation", "name", "hostname", "platform", "arch", "feat
           "bootstrap_available", "uptime", "machines_path", "key_role")
 
 
-def fresh_dialect(api):
-    """Re-detect the generation from a fresh GET /status (bootstrapAvailable,
-    uptime and the version change while the cache would not)."""
-    dialects.forget(api.client.url)
-    api._dialect = None
-    return api.dialect
-
-
 def _optional_get(client, path):
     """A read that older agents may not offer: None on a missing endpoint."""
     try:
@@ -37,7 +29,7 @@ def _optional_get(client, path):
 
 def read_agent(api):
     """The `agent` dictionary. Raises AuthError when a given key is rejected."""
-    dialect = fresh_dialect(api)
+    dialect = api.refresh_dialect()
     status = dialect.status or {}
     has_status = bool(status)
     version_info = key_info = None

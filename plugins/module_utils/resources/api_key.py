@@ -18,7 +18,6 @@ import re
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import (
     AgentError, AuthError, EndpointMissingError, InputError, NotFoundError, ZoneweaverError)
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.agent_info import fresh_dialect
 
 STATES = ("bootstrap", "present", "absent")
 ROLES = ("admin", "operator", "viewer")
@@ -199,7 +198,7 @@ class ApiKeyResource:
 
     # --- bootstrap ------------------------------------------------------------
     def bootstrap(self, spec):
-        dialect = fresh_dialect(self.api)
+        dialect = self.api.refresh_dialect()
         available = dialect.status.get("bootstrapAvailable") if dialect.status else None
         result = {"changed": False, "state": "bootstrap", "bootstrap_available": available}
         if self.client.api_key:

@@ -11,8 +11,8 @@ normalisation); everything else on the zone is left alone.
 from __future__ import annotations
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import (
-    AgentError, AmbiguousMutationError, InputError)
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import InputError
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import finish, new_result, reconcile
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_view import (
     normalize_nic, normalize_vcpus, public_view)
 
@@ -21,7 +21,6 @@ BRANDS = ("bhyve", "lx", "lipkg", "sparse", "pkgsrc", "kvm")
 RUNNING = frozenset(("running", "ready"))
 STOPPED = frozenset(("installed", "configured", "incomplete", "down"))
 BOOT_TYPES = ("template", "blank", "image", "none")
-RECONCILE_ATTEMPTS = 3
 # Change-set keys a running bhyve zone only picks up at its next boot.
 BOOT_TIME_CHANGES = frozenset(("vcpus", "ram", "bootrom", "cloud_init", "add_cdroms", "remove_cdroms", "add_disks",
                                "remove_disks", "add_nics", "update_nics", "remove_nics"))
@@ -275,22 +274,12 @@ class ZoneResource:
         if state != "absent" and not spec.get("domain"):
             raise InputError("zone %s needs a domain: name it host.domain (or NNNN--host.domain) or set domain"
                              % spec["name"])
-        last_error = None
-        for _attempt in range(RECONCILE_ATTEMPTS):
-            try:
-                return self._ensure_once(spec, state, params)
-            except AmbiguousMutationError as exc:  # re-read and reconcile: never a blind resend
-                last_error = exc
-            except AgentError as exc:
-                if exc.status not in (500, 502, 503, 504) or self.ctx.check_mode:
-                    raise
-                last_error = exc
-        raise last_error
+        return reconcile(self.ctx, lambda: self._ensure_once(spec, state, params))
 
     def _ensure_once(self, spec, state, params):
         wait, timeout = params.get("wait", True), params.get("wait_timeout") or 600
         actual = self.backend.read(spec["name"])
-        result = {"changed": False, "actions": [], "reboot_required": False}
+        result = dict(new_result(), reboot_required=False)
         before = {"state": "absent"} if actual is None else {"state": actual["status"]}
         after = {}
 
@@ -369,11 +358,8 @@ class ZoneResource:
         return keep
 
     def _finish(self, result, before, after, view):
-        result["changed"] = bool(result["actions"])
-        if self.ctx.diff and result["changed"]:
-            result["diff"] = {"before": before, "after": after}
         result["zone"] = public_view(view) if view else {}
-        return result
+        return finish(self.ctx, result, before, after)
 
 
 def run(params, ctx):

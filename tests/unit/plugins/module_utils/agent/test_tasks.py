@@ -111,3 +111,19 @@ def test_task_ids_of_every_answer_shape():
     assert task_ids_of({"delete_tasks": ["s", "d"]}) == [("stop", "s"), ("delete", "d")]
     assert task_ids_of({"status": "already_running"}) == []
     assert task_ids_of({"task_chain": [{"step": "boot", "task_id": "b"}, {"step": "setup_skipped"}]}) == [("boot", "b")]
+
+
+def test_wait_visible_polls_until_the_list_catches_up():
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.lists import wait_visible
+    clock = FakeClock()
+    answers = [None, None, None, {"name": "vnic0"}]
+    got = wait_visible(lambda: answers.pop(0), True, 30, "VNIC vnic0", clock=clock.clock, sleep=clock.sleep)
+    assert got == {"name": "vnic0"} and clock.now < 1.0
+
+
+def test_wait_visible_times_out_with_the_reason():
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.lists import wait_visible
+    clock = FakeClock()
+    with pytest.raises(TaskTimeoutError) as err:
+        wait_visible(lambda: {"name": "vnic0"}, False, 3, "VNIC vnic0", clock=clock.clock, sleep=clock.sleep)
+    assert "still listed" in str(err.value) and "~10 s" in str(err.value)
