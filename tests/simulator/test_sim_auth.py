@@ -6,7 +6,7 @@ import re
 import pytest
 import requests
 
-from conftest import Api, Simulator
+from sim_helpers import Api, Simulator
 
 MISSING = {"msg": "API key required - provide either X-API-Key header or Authorization: Bearer header"}
 INVALID = {"msg": "Invalid API key"}

@@ -6,7 +6,7 @@ import time
 import pytest
 import requests
 
-from conftest import Api, Simulator, bootstrap
+from sim_helpers import Api, Simulator, bootstrap
 
 
 def test_error_rate_never_mutates(api):

@@ -1,11 +1,7 @@
 """Machines/zones (agent-api.md §3) on both generations."""
 from __future__ import annotations
 
-import time
-
-import pytest
-
-from conftest import Api, Simulator, bootstrap
+from sim_helpers import Api, Simulator, bootstrap
 
 
 def _state(api):

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 
-from conftest import Api, Simulator
+from sim_helpers import Api, Simulator
 
 REF = Path("/work/shared/reference/openapi")
 SPEC_FILES = {"0.3.9": "zoneweaver-agent-0.3.9.json", "0.2": "zoneweaver-api-0.2.json"}

@@ -6,12 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 
-from conftest import SIM_SRC, Api, Simulator, bootstrap
+from sim_helpers import SIM_SRC, Api, Simulator, bootstrap
 
 EXPRESS_404 = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n"
                "</head>\n<body>\n<pre>Cannot GET /nope</pre>\n</body>\n</html>\n")
