@@ -231,7 +231,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 zone:
-  description: The zone after the run (empty in check mode for a new zone and after removal).
+  description:
+    - The zone after the run, read back from the agent.
+    - Empty in check mode for a new zone, after removal, and with O(wait=false).
   returned: always
   type: dict
   sample:
@@ -255,6 +257,14 @@ actions:
   type: list
   elements: str
   sample: [create and start]
+tasks:
+  description:
+    - The agent tasks this run started, in order (for example the create chain's steps).
+    - With O(wait=false), follow them with M(zoneweaver.illumos.task_info).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{step: stop, task_id: 0b7c1c1e-6c1f-4d07-9a59-0d0c9a0a3a11}, {step: start, task_id: 5f1d2f6e-2b1e-4a8e-8f0a-3e9f6d1c2b44}]
 reboot_required:
   description: Configuration changed that the running zone only picks up at its next boot.
   returned: always

@@ -2,9 +2,17 @@
 generations where it matters), with a bootstrapped admin key."""
 from __future__ import annotations
 
+import os
+import sys
+
 import pytest
 
-from sim_helpers import GENERATIONS, Api, Simulator, bootstrap
+# under --import-mode=importlib pytest no longer puts this directory on
+# sys.path; the test modules import sim_helpers by name
+if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from sim_helpers import GENERATIONS, Api, Simulator, bootstrap  # noqa: E402
 
 
 @pytest.fixture(params=GENERATIONS)

@@ -24,6 +24,7 @@ ROLES = ("admin", "operator", "viewer")
 DEFAULT_ROLE = "viewer"  # least privilege: ask for more explicitly
 SETUP_TOKEN_RE = re.compile(r"^[0-9A-Fa-f]{64}$")
 KEY_ID_RE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+PUBLIC_KEY_ID_RE = re.compile(r"^hw_([A-Za-z0-9_\-]{16})\.")
 NAME_MAX = 255
 BOOTSTRAP_GONE = "bootstrap is no longer available on this agent; use an existing key"
 TOKEN_HINT = ("pass setup_token: the 64 hex characters of setup.token beside the agent's config file "
@@ -167,6 +168,12 @@ def _summary(name, role, state):
     return out
 
 
+def _public_key_id(key):
+    """The public part of a 0.3.8+ key (hw_<16 characters>.<secret>), or None."""
+    match = PUBLIC_KEY_ID_RE.match(str(key))
+    return match.group(1) if match else None
+
+
 def _scrub(text, secrets):
     for secret in secrets:
         if secret:
@@ -301,6 +308,9 @@ class ApiKeyResource:
         result["key"] = {"id": answer.get("entity_id"), "name": answer.get("name", spec["name"]),
                          "description": answer.get("description"), "role": answer.get("role", role),
                          "is_active": True}
+        public_id = answer.get("key_id") or _public_key_id(key)
+        if public_id:  # agents 0.3.8 and later: hw_<key_id>.<secret>
+            result["key"]["key_id"] = public_id
         result.update(api_key=key, _no_log_result=True,
                       msg="created key %r%s" % (spec["name"], " into " + spec["dest"] if spec["dest"] else ""))
         return result

@@ -11,6 +11,7 @@ normalisation); everything else on the zone is left alone.
 from __future__ import annotations
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.tasks import task_ids_of
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import InputError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import finish, new_result, reconcile
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_view import (
@@ -267,6 +268,12 @@ class ZoneResource:
     def __init__(self, backend, ctx):
         self.backend = backend
         self.ctx = ctx
+        self.tasks = []
+
+    def _record(self, answer):
+        """Keep the agent's task ids, so wait=false runs can be followed with task_info."""
+        self.tasks.extend({"step": step, "task_id": task_id} for step, task_id in task_ids_of(answer))
+        return answer
 
     def ensure(self, params):
         spec = normalize_spec(params)
@@ -290,9 +297,9 @@ class ZoneResource:
                 if not self.ctx.check_mode:
                     force = params.get("force")
                     if actual["status"] in RUNNING and not force:
-                        self.backend.power(spec["name"], "stop", True, timeout)
-                    self.backend.delete(spec["name"], force, params.get("cleanup_disks"),
-                                        params.get("cleanup_networking"), True, timeout)
+                        self._record(self.backend.power(spec["name"], "stop", True, timeout))
+                    self._record(self.backend.delete(spec["name"], force, params.get("cleanup_disks"),
+                                                     params.get("cleanup_networking"), True, timeout))
             return self._finish(result, before, after, None)
 
         if actual is None:
@@ -302,7 +309,7 @@ class ZoneResource:
             after.update(self._spec_summary(spec))
             if self.ctx.check_mode:
                 return self._finish(result, before, after, None)
-            answer = self.backend.create(spec, start, wait, timeout)
+            answer = self._record(self.backend.create(spec, start, wait, timeout))
             created = answer.get(self.backend.dialect.name_key) or answer.get("machine_name") or answer.get("zone_name")
             if created and created != spec["name"]:
                 raise InputError("the agent created the zone as %s, not %s" % (created, spec["name"]),
@@ -337,15 +344,15 @@ class ZoneResource:
 
         name = spec["name"]
         if stop_first:
-            self.backend.power(name, "stop", wait, timeout, force=params.get("force"))
+            self._record(self.backend.power(name, "stop", wait, timeout, force=params.get("force")))
         if changes:
-            answer = self.backend.modify(name, changes, actual, wait, timeout)
+            answer = self._record(self.backend.modify(name, changes, actual, wait, timeout))
             if answer.get("status") == "pending_power_cycle":
                 result["pending_changes"] = answer.get("pending_changes")
         if state == "running" and not running:
-            self.backend.power(name, "start", wait, timeout)
+            self._record(self.backend.power(name, "start", wait, timeout))
         elif state == "restarted":
-            self.backend.power(name, "restart" if running else "start", wait, timeout)
+            self._record(self.backend.power(name, "restart" if running else "start", wait, timeout))
         return self._finish(result, before, after, self.backend.read(name) if wait else None)
 
     @staticmethod
@@ -359,6 +366,7 @@ class ZoneResource:
 
     def _finish(self, result, before, after, view):
         result["zone"] = public_view(view) if view else {}
+        result["tasks"] = self.tasks
         return finish(self.ctx, result, before, after)
 
 

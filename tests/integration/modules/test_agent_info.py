@@ -13,8 +13,8 @@ def test_public_status_without_key_then_key_role(tmp_path, sim):
     tasks = [
         {"name": "public", "zoneweaver.illumos.agent_info": {}, "register": "public"},
         {"name": "with key", "zoneweaver.illumos.agent_info": {"api_key": "{{ admin_key }}"}},
-        {"name": "viewer key", "zoneweaver.illumos.api_key": {"api_key": "{{ admin_key }}", "name": "monitoring",
-                                                               "role": "viewer"}, "register": "viewer"},
+        {"name": "viewer key", "register": "viewer",
+         "zoneweaver.illumos.api_key": {"api_key": "{{ admin_key }}", "name": "monitoring", "role": "viewer"}},
         {"name": "as viewer", "zoneweaver.illumos.agent_info": {"api_key": "{{ viewer.api_key }}"}},
         {"name": "in check mode", "zoneweaver.illumos.agent_info": {"api_key": "{{ admin_key }}"},
          "check_mode": True},
@@ -58,8 +58,10 @@ def test_public_status_without_key_then_key_role(tmp_path, sim):
 
 def test_wrong_key_gives_clear_auth_error_and_stays_secret(play, sim):
     wrong = wrong_key_for(sim.generation)
-    run = play([{"name": "wrong key", "zoneweaver.illumos.agent_info": {"api_key": wrong}, "ignore_errors": True}],
-               extra_args=["-vvvv"])
+    # Passed as a playbook would (not written in the playbook, whose lines an error display may quote).
+    run = play([{"name": "wrong key", "zoneweaver.illumos.agent_info": {
+        "api_key": "{{ lookup('ansible.builtin.env', 'ZW_TEST_WRONG_KEY') }}"}, "ignore_errors": True}],
+        extra_args=["-vvvv"], env={"ZW_TEST_WRONG_KEY": wrong})
     result = run["wrong key"]
     assert run.outcome("wrong key") == "failed"
     assert result["status"] == 403 and result["error_type"] == "AuthError"

@@ -98,8 +98,8 @@ def test_bootstrap_check_apply_idempotent_and_secret(tmp_path, fresh):
 
 def test_check_mode_sends_nothing(tmp_path, fresh):
     sim = fresh
-    run = fresh_play(tmp_path, sim, [{"name": "check", "zoneweaver.illumos.api_key": bootstrap_options(sim),
-                                 "check_mode": True}])
+    run = fresh_play(tmp_path, sim, [{"name": "check", "check_mode": True,
+                                      "zoneweaver.illumos.api_key": bootstrap_options(sim)}])
     assert run.rc == 0, run.output
     assert run["check"]["changed"] is True
     assert sim.mutations() == []
@@ -148,12 +148,15 @@ def test_named_key_present_absent(play, sim, tmp_path):
         key_task("create check", check=True, name="ci", role="operator", description="CI pipeline"),
         dict(key_task("create", name="ci", role="operator", description="CI pipeline", dest=str(dest)),
              register="ci"),
+        dict(key_task("another", name="old-ci", role="viewer"), register="other"),
         key_task("again", name="ci", role="operator"),
         key_task("again with another role", name="ci", role="viewer"),
         {"name": "use it", "zoneweaver.illumos.agent_info": {"api_key": "{{ ci.api_key }}"}},
         key_task("remove check", check=True, name="ci", state="absent"),
         key_task("remove", name="ci", state="absent"),
         key_task("remove again", name="ci", state="absent"),
+        # 0.3.8+: by the public key id the creation returned; older agents: by the entity id.
+        key_task("remove by key_id", state="absent", key_id="{{ other.key.key_id | default(other.key.id) }}"),
         {"name": "removed key is refused", "zoneweaver.illumos.agent_info": {"api_key": "{{ ci.api_key }}"},
          "ignore_errors": True},
         dict(key_task("remove the last admin", name="sim-admin", state="absent"), ignore_errors=True,
@@ -192,12 +195,17 @@ def test_named_key_present_absent(play, sim, tmp_path):
     assert run["remove"]["changed"] is True
     assert run["remove again"]["changed"] is False and run["remove again"]["keys"] == []
     assert run["removed key is refused"]["status"] == 403
+    by_id = run["remove by key_id"]
+    assert by_id["changed"] is True and [k["name"] for k in by_id["keys"]] == ["old-ci"]
+    if roles:
+        public_id = by_id["keys"][0]["key_id"]
+        assert len(public_id) == 16 and by_id["msg"].endswith("with id %s" % public_id), by_id["msg"]
 
     if roles:
         last = run["remove the last admin"]
         assert run.outcome("remove the last admin") == "failed"
         assert last["status"] == 409 and "last active admin key" in last["msg"]
-    # One key created, one removed: check mode and the unchanged runs sent nothing that changes.
+    # Two keys created, two removed: check mode and the unchanged runs sent nothing that changes.
     requests = [(e["method"], e["path"].rsplit("/", 1)[0], e["status"]) for e in sim.mutations()]
-    assert requests == [("POST", "/api-keys", 200), ("DELETE", "/api-keys", 200)] + (
+    assert requests == [("POST", "/api-keys", 200)] * 2 + [("DELETE", "/api-keys", 200)] * 2 + (
         [("DELETE", "/api-keys", 409)] if roles else [])

@@ -122,3 +122,16 @@ def test_module_defaults_group_and_env_fallback(tmp_path, sim):
                    env={"ZONEWEAVER_URL": sim.url, "ZONEWEAVER_API_KEY": sim.admin_key})
     assert run.rc == 0, run.output
     assert run["from env"]["changed"] is True
+
+
+def test_wait_false_returns_the_tasks_to_follow(play, sim):
+    run = play([zone_task("create", wait=False, **CREATE),
+                {"name": "follow", "zoneweaver.illumos.task_info": {
+                    "task_id": "{{ out.tasks[-1].task_id }}", "wait": True}, "register": "followed"},
+                zone_task("now there", state="running")])
+    assert run.rc == 0, run.output
+    steps = [t["step"] for t in run["create"]["tasks"]]
+    assert steps[:2] == ["storage", "config"] and steps[-1] == "start"
+    assert run["create"]["zone"] == {}
+    assert run["follow"]["task"]["status"] == "completed"
+    assert run["now there"]["changed"] is False
