@@ -1,0 +1,164 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the zoneweaver.illumos collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""CommandRunner: the only way the native backend runs an illumos command.
+
+It takes a `run` callable shaped like AnsibleModule.run_command
+(args, check_rc=False, data=None, environ_update=None) -> (rc, out, err),
+so it works inside a module and in plain unit tests. It guarantees:
+- argument lists only, never a shell string (no quoting bugs, no injection);
+- LC_ALL=C and LANG=C, because every parser expects the C locale's texts;
+- an optional pfexec prefix for hosts where the login user holds an RBAC profile;
+- check mode: `mutating` commands are not run, only recorded in `planned`;
+- failures raise CommandError quoting the command, exit code and stderr,
+  with every registered secret masked.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.errors import CommandError
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.notfound import not_found
+
+MASK = "********"
+C_LOCALE = {"LC_ALL": "C", "LANG": "C"}
+# Keep errors readable: the tail of a long stderr is what explains the failure.
+MAX_ERROR_CHARS = 2000
+
+
+class CommandResult:
+    """What a command returned; `skipped` is True for a mutating call in check mode."""
+
+    def __init__(self, argv, rc, stdout, stderr, skipped=False):
+        self.argv = argv
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+        self.skipped = skipped
+
+    def __repr__(self):
+        return "CommandResult(argv=%r, rc=%r, skipped=%r)" % (self.argv, self.rc, self.skipped)
+
+
+def mask(text, secrets):
+    """`text` with every secret replaced by MASK (longest first, so overlaps stay hidden)."""
+    if text is None:
+        return None
+    text = str(text)
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
+def quote_command(argv, secrets=()):
+    """The argv as one shell-quoted string, for messages only (never executed)."""
+    return " ".join(shlex.quote(mask(arg, secrets)) for arg in argv)
+
+
+def _check_argv(args):
+    if isinstance(args, (str, bytes)):
+        raise TypeError("CommandRunner takes an argument list, not a string: %r" % (args,))
+    argv = list(args)
+    if not argv:
+        raise TypeError("CommandRunner needs at least the command name")
+    checked = []
+    for arg in argv:
+        if isinstance(arg, bool) or arg is None or not isinstance(arg, (str, int)):
+            raise TypeError("command arguments must be strings or integers, got %r in %r" % (arg, argv))
+        text = str(arg)
+        if "\x00" in text:
+            raise TypeError("command argument contains a NUL byte: %r" % (text,))
+        checked.append(text)
+    return checked
+
+
+def _tail(text):
+    text = (text or "").strip()
+    if len(text) > MAX_ERROR_CHARS:
+        return "..." + text[-MAX_ERROR_CHARS:]
+    return text
+
+
+class CommandRunner:
+    """Run illumos commands through a run_command-like callable.
+
+    `secrets` are values that must never appear in a message (passwords,
+    keys); add more later with add_secret(). `run_kwargs` are passed to every
+    call (from_module() uses it to switch off run_command's $VAR/~ expansion).
+    """
+
+    def __init__(self, run, check_mode=False, pfexec=False, secrets=(), pfexec_command="pfexec", run_kwargs=None):
+        if not callable(run):
+            raise TypeError("run must be callable like AnsibleModule.run_command")
+        self._run = run
+        self.check_mode = bool(check_mode)
+        self.pfexec = bool(pfexec)
+        self.pfexec_command = pfexec_command
+        self.secrets = [str(s) for s in secrets if s]
+        self.run_kwargs = dict(run_kwargs or {})
+        self.planned = []   # mutating commands skipped in check mode (quoted, masked)
+        self.executed = []  # every command actually run (quoted, masked), in order
+
+    @classmethod
+    def from_module(cls, module, pfexec=False, secrets=()):
+        """A runner for an AnsibleModule (duck-typed: run_command and check_mode)."""
+        # run_command expands $VARS and ~ in list arguments by default: a value
+        # such as an ssh key comment must reach the tool exactly as given.
+        return cls(module.run_command, check_mode=getattr(module, "check_mode", False), pfexec=pfexec,
+                   secrets=secrets, run_kwargs={"expand_user_and_vars": False})
+
+    def add_secret(self, value):
+        if value not in (None, ""):
+            self.secrets.append(str(value))
+
+    def describe(self, args):
+        """The command as it would appear in a message: quoted, secrets masked."""
+        return quote_command(self._full_argv(_check_argv(args)), self.secrets)
+
+    def _full_argv(self, argv):
+        return [self.pfexec_command] + argv if self.pfexec else argv
+
+    # --- the two kinds of call -------------------------------------------------
+    def read(self, args, data=None, ok_rcs=(0,), missing=None):
+        """Run a command that changes nothing; runs in check mode too.
+
+        `missing` is a tool name (see notfound.py) or a predicate (rc, stderr):
+        when it matches a failure, None is returned instead of raising.
+        """
+        return self.run(args, mutating=False, data=data, ok_rcs=ok_rcs, missing=missing)
+
+    def change(self, args, data=None, ok_rcs=(0,)):
+        """Run a command that changes the host; only recorded in check mode."""
+        return self.run(args, mutating=True, data=data, ok_rcs=ok_rcs)
+
+    def run(self, args, mutating=False, data=None, ok_rcs=(0,), missing=None, check=True):
+        """Run one command. With check=False a failing exit code is returned, not raised."""
+        argv = self._full_argv(_check_argv(args))
+        if data is not None and not isinstance(data, str):
+            raise TypeError("data (stdin) must be text")
+        shown = quote_command(argv, self.secrets)
+        if mutating and self.check_mode:
+            self.planned.append(shown)
+            return CommandResult(argv, 0, "", "", skipped=True)
+        self.executed.append(shown)
+        rc, out, err = self._run(argv, check_rc=False, data=data, environ_update=dict(C_LOCALE), **self.run_kwargs)
+        result = CommandResult(argv, rc, out or "", err or "")
+        if rc in ok_rcs or not check:
+            return result
+        predicate = not_found(missing) if isinstance(missing, str) else missing
+        if predicate is not None and predicate(rc, result.stderr):
+            return None
+        raise self.error(result)
+
+    def error(self, result, hint=None):
+        """The CommandError for a failed result (masked, quoted)."""
+        shown = quote_command(result.argv, self.secrets)
+        stderr = _tail(mask(result.stderr, self.secrets))
+        stdout = _tail(mask(result.stdout, self.secrets))
+        msg = "command failed with exit code %s: %s" % (result.rc, shown)
+        if stderr:
+            msg = "%s: %s" % (msg, stderr)
+        elif stdout:
+            msg = "%s: %s" % (msg, stdout)
+        return CommandError(msg, command=shown, rc=result.rc, stderr=stderr, stdout=stdout or None, hint=hint)
