@@ -37,6 +37,11 @@ class InputError(ZoneweaverError):
     """The user's input is invalid; raised before any mutating call."""
 
 
+class ConflictError(ZoneweaverError):
+    """The object exists in a form this run may not change on its own (attributes
+    fixed at creation, or other objects depending on it); raised before any change."""
+
+
 class TransportError(ZoneweaverError):
     """The agent could not be reached, or TLS verification failed."""
 

@@ -71,8 +71,8 @@ Z = Dialect(
     public_status=False, bootstrap_needs_token=False, anchors_born_running=False,
     anchor_can_fail=False, cleanup_flag="cleanup_datasets", typed_disks=False,
     document_overlay=False, pending_changes=False, list_omits_output=False,
-    console=("vnc",), features=("zfs", "vnics", "fault-management", "provisioning",
-                                 "packages", "boot-environments"),
+    console=("vnc",),
+    features=("zfs", "vnics", "fault-management", "provisioning", "packages", "boot-environments"),
     config_path="/etc/zoneweaver-api/config.yaml",
 )
 

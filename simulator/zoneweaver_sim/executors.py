@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 
-from . import zonecfg
+from . import machine_snapshots, natdhcp, network, storage, zonecfg
 from .tasks import TaskFailure, add_line
 from .util import format_size, new_uuid, now_iso
 
@@ -23,7 +23,20 @@ def set_zone_state(sim, name: str, state: str) -> None:
     if row is not None:
         row["status"] = state
         row["last_seen"] = row["updatedAt"] = now_iso()
+    network.zone_state_changed(sim, name, state)   # on-demand VNICs live while the zone runs
     sim.state.dirty = True
+
+
+BOOT_WRITES = 1 << 20   # what a boot writes to each of the zone's datasets (so `written` moves)
+
+
+def _guest_writes(sim, name: str) -> None:
+    st = sim.state
+    for ds_name in machine_snapshots.machine_tree(st, name)[1]:
+        ds = st.datasets.get(ds_name)
+        if ds is not None:
+            ds["refer"] = ds.get("refer", 0) + BOOT_WRITES
+            ds["written"] = ds.get("written", 0) + BOOT_WRITES
 
 
 def _zone(sim, t) -> dict:
@@ -58,6 +71,7 @@ def start_finish(sim, t):
     if t["_ctx"].get("noop"):
         return
     set_zone_state(sim, t["zone_name"], "running")
+    _guest_writes(sim, t["zone_name"])
     _out(t, f"Zone {t['zone_name']} booted")
 
 
@@ -335,6 +349,8 @@ EXECUTORS = {
     "template_download": (_generic_begin, template_download_finish, _noop),
     "zone_modify": (_generic_begin, modify_finish, _noop),
 }
+for _module in (network, natdhcp, storage, machine_snapshots):
+    EXECUTORS.update(_module.EXECUTORS)
 
 
 def begin(sim, t):

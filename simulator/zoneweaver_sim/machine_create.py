@@ -242,8 +242,8 @@ class CreateMixin:
         template = None
         if boot is not None and not source and (boot or {}).get("dataset") and not boot.get("size"):
             # existing zvol: disks.boot.dataset is its full path
-            plan = {"root": f"rpool/zones/{name}", "boot": {"kind": "image", "dataset": boot["dataset"],
-                                                             "force": bool(body.get("force"))}}
+            plan = {"root": f"rpool/zones/{name}",
+                    "boot": {"kind": "image", "dataset": boot["dataset"], "force": bool(body.get("force"))}}
         else:
             plan = {"root": f"{pool}/{parent}/{name}", "boot": None}
             if boot is not None:
@@ -349,4 +349,3 @@ class CreateMixin:
                            message=("Template download and zone creation queued" if needs_download
                                     else "Zone creation queued"),
                            requires_download=needs_download, sub_tasks=sub)
-

@@ -93,8 +93,8 @@ class ModifyMixin:
             if field in ch:
                 v = ch[field]
                 if not isinstance(v, list) or (item and not all(isinstance(x, item) for x in v)):
-                    raise error(400, f"{field} must be an array" + (" of strings" if item is str else
-                                                                     " of objects" if item is dict else ""))
+                    kind = " of strings" if item is str else " of objects" if item is dict else ""
+                    raise error(400, f"{field} must be an array{kind}")
         for f in ("remove_nics", "remove_disks", "remove_cdroms", "remove_filesystems", "remove_rctls", "remove_admins"):
             arr(f, str)
         for f in ("add_nics", "update_nics", "add_disks", "add_cdroms", "add_filesystems", "rctls", "admins",
@@ -112,8 +112,8 @@ class ModifyMixin:
             raise error(400, "autoboot must be a boolean")
         if "notes" in ch and ch["notes"] is not None and not isinstance(ch["notes"], str):
             raise error(400, "notes must be a string or null")
-        if "tags" in ch and ch["tags"] is not None and not (isinstance(ch["tags"], list)
-                                                             and all(isinstance(x, str) for x in ch["tags"])):
+        tags_ok = isinstance(ch.get("tags"), list) and all(isinstance(x, str) for x in ch["tags"])
+        if "tags" in ch and ch["tags"] is not None and not tags_ok:
             raise error(400, "tags must be an array of strings or null")
         if "cloud_init" in ch and not isinstance(ch["cloud_init"], dict):
             raise error(400, "cloud_init must be an object")
@@ -226,4 +226,3 @@ class ModifyMixin:
         tid = self._apply_pending(req, row)
         return self.answer(success=True, task_id=tid, **{self.d.name_key: row["name"]}, operation="zone_modify",
                            status="pending", message="Pending changes apply queued")
-

@@ -267,6 +267,7 @@ def register(router, sim):
     d = sim.dialect
     base = f"/{d.noun}"
     item = f"{base}/:name"
+
     def destructure(prop, what):
         return {"error": f"Failed to {what}",
                 "details": f"Cannot destructure property '{prop}' of 'req.body' as it is undefined."}

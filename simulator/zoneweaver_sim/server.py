@@ -182,6 +182,9 @@ class Router:
         self.routes.append(Route(method.upper(), path, handler, public, needs_body, body_fail))
 
     def match(self, method: str, path: str):
+        """`path` is the RAW (still percent-encoded) path, as Express matches
+        it: a `%2F` inside a segment stays inside that parameter, which is
+        decoded afterwards (0.2's /storage/datasets/rpool%2Fzones)."""
         method = method.upper()
         for route in self.routes:
             if route.method == method or (method == "HEAD" and route.method == "GET"):

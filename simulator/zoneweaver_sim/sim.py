@@ -10,7 +10,7 @@ import tempfile
 import threading
 import time
 
-from . import admin, auth, machines, status, tasks
+from . import admin, auth, machine_snapshots, machines, natdhcp, network, status, storage, tasks
 from .dialect import get_dialect
 from .knobs import TIMING_DEFAULTS, Knobs
 from .log import RequestLog
@@ -56,6 +56,10 @@ class Simulator:
         auth.register(self.router, self)
         tasks.register(self.router, self)
         machines.register(self.router, self)
+        machine_snapshots.register(self.router, self)
+        network.register(self.router, self)
+        natdhcp.register(self.router, self)
+        storage.register(self.router, self)
         self.admin_router = admin.register(self)
         self.ca_path: str | None = None
         self._server: SimHTTPServer | None = None
@@ -168,10 +172,10 @@ class Simulator:
             parse_body(req, has_body)
         except BadJSON:
             return express_status_page(400)
-        route, params = self.router.match(req.method, req.path)
+        route, params = self.router.match(req.method, req.raw_path)
         if route is None:
             if req.method == "OPTIONS":
-                allowed = sorted({r.method for r in self.router.routes if r.regex.match(req.path)})
+                allowed = sorted({r.method for r in self.router.routes if r.regex.match(req.raw_path)})
                 if allowed:
                     if "GET" in allowed:
                         allowed.append("HEAD")

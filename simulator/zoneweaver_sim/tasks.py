@@ -23,6 +23,33 @@ FIELD_ORDER = ("id", "zone_name", "operation", "status", "priority", "created_by
                "parent_task_id", "error_message", "created_at", "started_at", "completed_at",
                "metadata", "progress_percent", "progress_info", "output", "createdAt", "updatedAt")
 
+# Category locks (A OperationCategories.js): at most one running task per
+# category, whatever its zone_name.  The category names are the reference's
+# (agent-api.md section 2); which operation sits in which category is read
+# from the operation names [guess: IP addresses and forwarding share
+# "network_ip"].
+_CATEGORY_OPS = {
+    "network_datalink": ("create_vnic", "delete_vnic", "set_vnic_properties", "create_aggregate",
+                         "delete_aggregate", "modify_aggregate_links", "create_etherstub", "delete_etherstub",
+                         "create_vlan", "delete_vlan", "create_bridge", "delete_bridge", "modify_bridge_links"),
+    "network_ip": ("create_ip_address", "delete_ip_address", "enable_ip_address", "disable_ip_address",
+                   "configure_forwarding"),
+    "network_nat": ("create_nat_rule", "delete_nat_rule"),
+    "network_dhcp": ("dhcp_update_config", "dhcp_add_host", "dhcp_remove_host", "dhcp_service_control"),
+    "zfs_dataset": ("zfs_create_dataset", "zfs_destroy_dataset", "zfs_set_properties", "zfs_clone_dataset",
+                    "zfs_promote_dataset", "zfs_rename_dataset", "zfs_create_snapshot", "zfs_destroy_snapshot",
+                    "zfs_rollback_snapshot", "zfs_hold_snapshot", "zfs_release_snapshot"),
+    "template": ("template_download", "template_delete", "template_upload", "template_export", "template_move"),
+}
+OPERATION_CATEGORIES = {op: cat for cat, ops in _CATEGORY_OPS.items() for op in ops}
+
+
+def category_of(operation: str) -> str | None:
+    if operation.startswith("zpool_"):
+        return "zfs_pool"
+    return OPERATION_CATEGORIES.get(operation)
+
+
 def is_anchor(task: dict) -> bool:
     op = task["operation"]
     return op.endswith("_orchestration") or op.endswith("_parent")
@@ -40,8 +67,7 @@ def create_task(sim, zone_name: str, operation: str, *, created_by: str, priorit
                 depends_on: str | None = None, parent_task_id: str | None = None,
                 metadata: dict | None = None, ctx: dict | None = None) -> dict:
     now = now_iso()
-    anchor_running = sim.dialect.anchors_born_running and (operation.endswith("_orchestration")
-                                                             or operation.endswith("_parent"))
+    anchor_running = sim.dialect.anchors_born_running and operation.endswith(("_orchestration", "_parent"))
     t = {
         "id": new_uuid(), "zone_name": zone_name, "operation": operation,
         "status": "running" if anchor_running else "pending", "priority": priority,
@@ -57,6 +83,29 @@ def create_task(sim, zone_name: str, operation: str, *, created_by: str, priorit
     sim.state.tasks[t["id"]] = t
     sim.state.dirty = True
     return t
+
+
+def queue_host_task(sim, req, operation: str, *, metadata: dict, ctx: dict | None = None,
+                    zone_name: str = "system", priority: int = MEDIUM) -> dict:
+    """A task of the network/storage controllers: scope "system" (serialised by
+    its category lock), metadata = the request's parameters.  Z takes a
+    client-supplied created_by (agent-api.md section 4; the 0.2 spec has it in
+    bodies and in DELETE queries)."""
+    created_by = req.actor
+    body = req.body if isinstance(req.body, dict) else {}
+    if not sim.dialect.is_a:   # Z: from the body, or the query of a DELETE
+        given = body.get("created_by") or req.q("created_by")
+        if isinstance(given, str) and given:
+            created_by = given
+    t = create_task(sim, zone_name, operation, created_by=created_by, priority=priority, metadata=metadata, ctx=ctx)
+    sim.engine.wake()
+    return t
+
+
+def task_created(t: dict, message: str, **echo) -> Response:
+    """The TaskCreatedEnvelope: 202 {success, message, task_id, status, created_at, ...echoed fields}."""
+    return Response(202, {"success": True, "message": message, "task_id": t["id"], "status": t["status"],
+                          "created_at": t["created_at"], **echo})
 
 
 def task_json(sim, t: dict, mode: str = "detail") -> dict:
@@ -181,6 +230,7 @@ class TaskEngine:
         tasks = self.sim.state.tasks
         running = [t for t in tasks.values() if t["status"] == "running" and not is_anchor(t)]
         busy = {t["zone_name"] for t in running if t["zone_name"] not in EXEMPT_SCOPES}
+        locked = {category_of(t["operation"]) for t in running} - {None}
         slots = MAX_CONCURRENT - len(running)
         pending = [t for t in tasks.values() if t["status"] == "pending"]
         pending.sort(key=lambda t: (-t["priority"], t["created_at"], t["_seq"]))
@@ -200,11 +250,16 @@ class TaskEngine:
                 break
             if t["zone_name"] in busy:
                 continue
+            cat = category_of(t["operation"])
+            if cat is not None and cat in locked:
+                continue
             self._start(t, now, executors)
             if t["status"] == "running":
                 slots -= 1
                 if t["zone_name"] not in EXEMPT_SCOPES:
                     busy.add(t["zone_name"])
+                if cat is not None:
+                    locked.add(cat)
 
     def _start(self, t, now, executors):
         t["status"] = "running"

@@ -66,7 +66,8 @@ class Api:
         assert r.status_code == 200, r.text
         return r.json()
 
-    def wait(self, task_id: str, timeout: float = 10.0, statuses=TERMINAL) -> dict:
+    def wait(self, task_id: str, timeout: float = 10.0, statuses=None) -> dict:
+        statuses = TERMINAL if statuses is None else statuses
         deadline = time.monotonic() + timeout
         while True:
             t = self.task(task_id)

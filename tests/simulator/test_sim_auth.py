@@ -49,7 +49,7 @@ def test_bootstrap_once(sim, gen):
     assert r2.status_code == 403
     assert r2.json() == {"msg": "Bootstrap endpoint auto-disabled after first use"}
     if gen == "0.3.9":
-        assert requests.get(sim.url + "/status").json()["bootstrapAvailable"] is False
+        assert requests.get(sim.url + "/status", timeout=10).json()["bootstrapAvailable"] is False
 
 
 def test_bootstrap_requires_setup_token_on_a(sim_a):
@@ -139,7 +139,7 @@ def test_admin_key_seeded():
     with Simulator(admin_key=key) as sim:
         api = Api(sim, key)
         assert api.get("/api-keys/info").json()["role"] == "admin"
-        r = requests.post(sim.url + "/api-keys/bootstrap", json={"setupToken": sim.setup_token})
+        r = requests.post(sim.url + "/api-keys/bootstrap", json={"setupToken": sim.setup_token}, timeout=10)
         assert r.status_code == 403   # keys exist: bootstrap auto-disabled
     with pytest.raises(ValueError):
         Simulator(admin_key="wh_wrong-generation-key")

@@ -83,7 +83,7 @@ def test_restart_via_admin_endpoint(api):
     api.sim.knobs.hang_operations = {"zone_create_storage"}
     body = api.create(wait=False)
     api.wait(body["sub_tasks"]["storage"], statuses={"running"})
-    assert requests.post(api.url + "/_sim/restart").json()["success"] is True
+    assert requests.post(api.url + "/_sim/restart", timeout=10).json()["success"] is True
     assert api.task(body["sub_tasks"]["storage"])["status"] == "failed"
     assert api.task(body["sub_tasks"]["config"])["error_message"] in (None, "Dependency failed")
 
@@ -133,31 +133,31 @@ def test_log_redaction_and_auth_kind(api):
 def test_mutations_and_admin_endpoints(api):
     api.get("/tasks", params={"limit": 1})
     api.put(f"/{api.noun}/nope/notes", json={"notes": "x"})
-    requests.get(api.url + "/_sim/log")
+    requests.get(api.url + "/_sim/log", timeout=10)
     m = api.sim.mutations()
     assert [(e["method"], e["path"]) for e in m] == [("POST", "/api-keys/bootstrap"),
                                                      ("PUT", f"/{api.noun}/nope/notes")]
-    remote = requests.get(api.url + "/_sim/mutations").json()
+    remote = requests.get(api.url + "/_sim/mutations", timeout=10).json()
     assert remote == m
-    log = requests.get(api.url + "/_sim/log").json()
+    log = requests.get(api.url + "/_sim/log", timeout=10).json()
     assert not any(e["path"].startswith("/_sim") for e in log) and log[1]["query"] == {"limit": "1"}
-    assert requests.delete(api.url + "/_sim/log").json()["cleared"] == 3
+    assert requests.delete(api.url + "/_sim/log", timeout=10).json()["cleared"] == 3
     assert api.sim.log == []
     api.get("/tasks")
     api.sim.clear_log()
     assert api.sim.log == []
-    k = requests.put(api.url + "/_sim/knobs", json={"latency": [0, 0.01], "fail_operations": {"start": "boom"},
-                                                     "hang_operations": ["stop"]}).json()
+    k = requests.put(api.url + "/_sim/knobs", timeout=10,
+                     json={"latency": [0, 0.01], "fail_operations": {"start": "boom"}, "hang_operations": ["stop"]}).json()
     assert k["latency"] == [0.0, 0.01] and k["fail_operations"] == {"start": "boom"} and k["hang_operations"] == ["stop"]
-    assert requests.get(api.url + "/_sim/knobs").json() == k
+    assert requests.get(api.url + "/_sim/knobs", timeout=10).json() == k
     assert api.sim.knobs.hang_operations == {"stop"}
-    r = requests.put(api.url + "/_sim/knobs", json={"error_rate": 5})
+    r = requests.put(api.url + "/_sim/knobs", json={"error_rate": 5}, timeout=10)
     assert r.status_code == 400 and api.sim.knobs.error_rate == 0
-    assert requests.put(api.url + "/_sim/knobs", json={"nope": 1}).status_code == 400
-    state = requests.get(api.url + "/_sim/state").json()
+    assert requests.put(api.url + "/_sim/knobs", json={"nope": 1}, timeout=10).status_code == 400
+    state = requests.get(api.url + "/_sim/state", timeout=10).json()
     assert state["generation"] == api.sim.generation
     assert all("api_key_hash" not in k for k in state["keys"])
-    assert requests.get(api.url + "/_sim/nope").status_code == 404
+    assert requests.get(api.url + "/_sim/nope", timeout=10).status_code == 404
 
 
 def test_fail_operations_knob(api):

@@ -13,12 +13,13 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 
-from sim_helpers import Api, Simulator
+from sim_helpers import Api, Simulator, bootstrap
 
 REF = Path("/work/shared/reference/openapi")
 SPEC_FILES = {"0.3.9": "zoneweaver-agent-0.3.9.json", "0.2": "zoneweaver-api-0.2.json"}
@@ -80,6 +81,8 @@ DEVIATIONS = [
               reason="the 0.2.3 release has no /status: Express HTML 404"),
     Deviation("notes-tags-400-undocumented", BOTH, "PUT", "{M}/tags", "skip", status=400,
               reason="a non-array tags answers 400, which the spec does not list"),
+    Deviation("etherstub-delete-400-0.2", ("0.2",), "DELETE", "/network/etherstubs/{etherstub}", "skip", status=400,
+              reason="VNICs still on the etherstub without force answer 400, which the 0.2 spec does not list"),
 ]
 
 
@@ -87,13 +90,19 @@ DEVIATIONS = [
 
 
 def _templ(gen: str, path: str) -> str:
-    noun, param = ("machines", "machineName") if gen == "0.3.9" else ("zones", "zoneName")
-    return path.replace("{LIST}", f"/{noun}").replace("{M}", f"/{noun}/{{{param}}}")
+    """{LIST}/{M}: the machine collection/item; {DS}/{SNAP}/{TAG}: one dataset or
+    snapshot, query style on 0.3.9 and path style on 0.2 (agent-api.md section 5)."""
+    a = gen == "0.3.9"
+    noun, param = ("machines", "machineName") if a else ("zones", "zoneName")
+    path = path.replace("{LIST}", f"/{noun}").replace("{M}", f"/{noun}/{{{param}}}")
+    path = path.replace("{DS}", "/storage/dataset" if a else "/storage/datasets/{name}")
+    path = path.replace("{SNAP}", "/storage/snapshot" if a else "/storage/snapshots/{snapshot}")
+    return path.replace("{TAG}", "" if a else "/{tag}")
 
 
 def _drop(body, path: str, values: tuple):
     """Remove key `path` wherever it holds one of `values`; returns a count."""
-    head, _, rest = path.partition(".")
+    head, _dot, rest = path.partition(".")
     n = 0
     if head.endswith("[]"):
         items = body.get(head[:-2]) if isinstance(body, dict) else None
@@ -172,6 +181,114 @@ CASES = {
     "tasks-stats-200": (BOTH, "GET", "/tasks/stats"),
 }
 
+A_ONLY = ("0.3.9",)
+INFRA_CASES = {
+    # network (agent-api.md section 4)
+    "links-200": (BOTH, "GET", "/monitoring/network/interfaces"),
+    "bridged-interfaces-200": (A_ONLY, "GET", "/provisioning/bridged-interfaces"),
+    "vnic-create-202": (BOTH, "POST", "/network/vnics"),
+    "vnic-create-400": (BOTH, "POST", "/network/vnics"),
+    "vnics-list-200": (BOTH, "GET", "/network/vnics"),
+    "vnic-detail-200": (BOTH, "GET", "/network/vnics/{vnic}"),
+    "vnic-detail-404": (BOTH, "GET", "/network/vnics/{vnic}"),
+    "vnic-stats-200": (BOTH, "GET", "/network/vnics/{vnic}/stats"),
+    "vnic-stats-404": (BOTH, "GET", "/network/vnics/{vnic}/stats"),
+    "vnic-props-get-200": (BOTH, "GET", "/network/vnics/{vnic}/properties"),
+    "vnic-props-get-404": (BOTH, "GET", "/network/vnics/{vnic}/properties"),
+    "vnic-props-put-202": (BOTH, "PUT", "/network/vnics/{vnic}/properties"),
+    "vnic-props-put-400": (BOTH, "PUT", "/network/vnics/{vnic}/properties"),
+    "vnic-props-put-404": (BOTH, "PUT", "/network/vnics/{vnic}/properties"),
+    "vnic-delete-202": (BOTH, "DELETE", "/network/vnics/{vnic}"),
+    "vnic-delete-404": (BOTH, "DELETE", "/network/vnics/{vnic}"),
+    "etherstub-create-202": (BOTH, "POST", "/network/etherstubs"),
+    "etherstub-create-400": (BOTH, "POST", "/network/etherstubs"),
+    "etherstubs-list-200": (BOTH, "GET", "/network/etherstubs"),
+    "etherstub-detail-200": (BOTH, "GET", "/network/etherstubs/{etherstub}"),
+    "etherstub-detail-404": (BOTH, "GET", "/network/etherstubs/{etherstub}"),
+    "etherstub-delete-400": (BOTH, "DELETE", "/network/etherstubs/{etherstub}"),
+    "etherstub-delete-202": (BOTH, "DELETE", "/network/etherstubs/{etherstub}"),
+    "etherstub-delete-404": (BOTH, "DELETE", "/network/etherstubs/{etherstub}"),
+    "vlan-create-202": (BOTH, "POST", "/network/vlans"),
+    "vlan-create-400": (BOTH, "POST", "/network/vlans"),
+    "vlans-list-200": (BOTH, "GET", "/network/vlans"),
+    "vlan-detail-200": (BOTH, "GET", "/network/vlans/{vlan}"),
+    "vlan-detail-404": (BOTH, "GET", "/network/vlans/{vlan}"),
+    "vlan-delete-202": (BOTH, "DELETE", "/network/vlans/{vlan}"),
+    "vlan-delete-404": (BOTH, "DELETE", "/network/vlans/{vlan}"),
+    "address-create-202": (BOTH, "POST", "/network/addresses"),
+    "address-create-400": (BOTH, "POST", "/network/addresses"),
+    "addresses-list-200": (BOTH, "GET", "/network/addresses"),
+    "address-disable-202": (BOTH, "PUT", "/network/addresses/{addrobj}/disable"),
+    "address-enable-202": (BOTH, "PUT", "/network/addresses/{addrobj}/enable"),
+    "address-enable-404": (BOTH, "PUT", "/network/addresses/{addrobj}/enable"),
+    "address-delete-202": (BOTH, "DELETE", "/network/addresses/{addrobj}"),
+    "address-delete-404": (BOTH, "DELETE", "/network/addresses/{addrobj}"),
+    "forwarding-get-200": (BOTH, "GET", "/network/forwarding"),
+    "forwarding-put-202": (BOTH, "PUT", "/network/forwarding"),
+    "forwarding-put-400": (BOTH, "PUT", "/network/forwarding"),
+    "nat-create-202": (BOTH, "POST", "/network/nat/rules"),
+    "nat-create-400": (BOTH, "POST", "/network/nat/rules"),
+    "nat-rules-200": (BOTH, "GET", "/network/nat/rules"),
+    "nat-status-200": (BOTH, "GET", "/network/nat/status"),
+    "nat-delete-202": (BOTH, "DELETE", "/network/nat/rules/{ruleId}"),
+    "nat-delete-400": (BOTH, "DELETE", "/network/nat/rules/{ruleId}"),
+    "dhcp-config-put-202": (BOTH, "PUT", "/network/dhcp/config"),
+    "dhcp-config-put-400": (BOTH, "PUT", "/network/dhcp/config"),
+    "dhcp-config-200": (BOTH, "GET", "/network/dhcp/config"),
+    "dhcp-hosts-post-202": (BOTH, "POST", "/network/dhcp/hosts"),
+    "dhcp-hosts-post-400": (BOTH, "POST", "/network/dhcp/hosts"),
+    "dhcp-hosts-200": (BOTH, "GET", "/network/dhcp/hosts"),
+    "dhcp-host-delete-202": (BOTH, "DELETE", "/network/dhcp/hosts/{hostname}"),
+    "dhcp-host-delete-400": (BOTH, "DELETE", "/network/dhcp/hosts/{hostname}"),
+    "dhcp-status-put-202": (BOTH, "PUT", "/network/dhcp/status"),
+    "dhcp-status-put-400": (BOTH, "PUT", "/network/dhcp/status"),
+    "dhcp-status-200": (BOTH, "GET", "/network/dhcp/status"),
+    # storage (section 5)
+    "pools-200": (BOTH, "GET", "/storage/pools"),
+    "pool-detail-200": (BOTH, "GET", "/storage/pools/{pool}"),
+    "pool-detail-404": (BOTH, "GET", "/storage/pools/{pool}"),
+    "datasets-list-200": (BOTH, "GET", "/storage/datasets"),
+    "dataset-create-202": (BOTH, "POST", "/storage/datasets"),
+    "dataset-create-400": (BOTH, "POST", "/storage/datasets"),
+    "dataset-detail-200": (BOTH, "GET", "{DS}"),
+    "dataset-detail-404": (BOTH, "GET", "{DS}"),
+    "dataset-props-202": (BOTH, "PUT", "{DS}/properties"),
+    "dataset-props-400": (A_ONLY, "PUT", "{DS}/properties"),
+    "dataset-props-404": (BOTH, "PUT", "{DS}/properties"),
+    "dataset-snapshot-202": (BOTH, "POST", "{DS}/snapshots"),
+    "dataset-snapshot-400": (BOTH, "POST", "{DS}/snapshots"),
+    "dataset-snapshot-404": (BOTH, "POST", "{DS}/snapshots"),
+    "dataset-clone-202": (BOTH, "POST", "{DS}/clone"),
+    "dataset-clone-400": (BOTH, "POST", "{DS}/clone"),
+    "dataset-clone-404": (BOTH, "POST", "{DS}/clone"),
+    "dataset-promote-202": (BOTH, "POST", "{DS}/promote"),
+    "dataset-promote-404": (BOTH, "POST", "{DS}/promote"),
+    "dataset-rename-202": (BOTH, "POST", "{DS}/rename"),
+    "dataset-rename-400": (BOTH, "POST", "{DS}/rename"),
+    "dataset-rename-404": (BOTH, "POST", "{DS}/rename"),
+    "snapshot-hold-202": (BOTH, "POST", "{SNAP}/holds"),
+    "snapshot-hold-400": (BOTH, "POST", "{SNAP}/holds"),
+    "snapshot-holds-200": (BOTH, "GET", "{SNAP}/holds"),
+    "snapshot-holds-404": (BOTH, "GET", "{SNAP}/holds"),
+    "snapshot-release-202": (BOTH, "DELETE", "{SNAP}/holds{TAG}"),
+    "snapshot-rollback-202": (BOTH, "POST", "{SNAP}/rollback"),
+    "snapshot-rollback-400": (BOTH, "POST", "{SNAP}/rollback"),
+    "snapshot-rollback-404": (BOTH, "POST", "{SNAP}/rollback"),
+    "snapshot-destroy-202": (BOTH, "DELETE", "{SNAP}"),
+    "snapshot-destroy-404": (BOTH, "DELETE", "{SNAP}"),
+    "dataset-destroy-202": (BOTH, "DELETE", "{DS}"),
+    "dataset-destroy-404": (BOTH, "DELETE", "{DS}"),
+    # machine snapshots (section 3, 0.3.9 only)
+    "msnap-take-200": (A_ONLY, "POST", "{M}/snapshots"),
+    "msnap-list-200": (A_ONLY, "GET", "{M}/snapshots"),
+    "msnap-modify-200": (A_ONLY, "PUT", "{M}/snapshots/{snapshotName}"),
+    "msnap-modify-400": (A_ONLY, "PUT", "{M}/snapshots/{snapshotName}"),
+    "msnap-restore-200": (A_ONLY, "POST", "{M}/snapshots/{snapshotName}/restore"),
+    "msnap-delete-200": (A_ONLY, "DELETE", "{M}/snapshots/{snapshotName}"),
+}
+assert not set(CASES) & set(INFRA_CASES)
+CASES.update(INFRA_CASES)
+
 
 def _run_scenario(gen: str) -> dict:
     rec = {}
@@ -243,13 +360,184 @@ def _run_scenario(gen: str) -> dict:
     return rec
 
 
+def _run_infra_scenario(gen: str) -> dict:
+    """Network, storage and machine-snapshot operations on a fresh host."""
+    rec = {}
+    a = gen == "0.3.9"
+    with Simulator(generation=gen) as sim:
+        sim.poll_interval = 0.01
+        sim.knobs.task_duration = 0.01
+        api = Api(sim)
+        api.key = bootstrap(api)
+
+        def r(case, method, path, **kw):
+            rec[case] = api.req(method, path, **kw)
+            return rec[case]
+
+        def done(resp):
+            assert api.wait(resp.json()["task_id"])["status"] == "completed", resp.text
+            return resp
+
+        def ds(name, action=None):
+            if a:
+                return "/storage/dataset" + (f"/{action}" if action else ""), {"name": name}
+            return f"/storage/datasets/{quote(name, safe='')}" + (f"/{action}" if action else ""), {}
+
+        def snap(name, action=None, tag=None):
+            if a:
+                return "/storage/snapshot" + (f"/{action}" if action else ""), {"name": name, **({"tag": tag} if tag else {})}
+            return (f"/storage/snapshots/{quote(name, safe='')}" + (f"/{action}" if action else "")
+                    + (f"/{tag}" if tag else "")), {}
+
+        # ---- network
+        r("links-200", "GET", "/monitoring/network/interfaces")
+        if a:
+            r("bridged-interfaces-200", "GET", "/provisioning/bridged-interfaces")
+        done(r("vnic-create-202", "POST", "/network/vnics", json={"name": "vnic0", "link": "igb0",
+                                                                  "properties": {"maxbw": "100M"}}))
+        r("vnic-create-400", "POST", "/network/vnics", json={"name": "vnic0", "link": "igb0"})
+        r("vnics-list-200", "GET", "/network/vnics")
+        r("vnic-detail-200", "GET", "/network/vnics/vnic0")
+        r("vnic-detail-404", "GET", "/network/vnics/nope0")
+        r("vnic-stats-200", "GET", "/network/vnics/vnic0/stats")
+        r("vnic-stats-404", "GET", "/network/vnics/nope0/stats")
+        r("vnic-props-get-200", "GET", "/network/vnics/vnic0/properties")
+        r("vnic-props-get-404", "GET", "/network/vnics/nope0/properties")
+        done(r("vnic-props-put-202", "PUT", "/network/vnics/vnic0/properties", json={"properties": {"priority": "low"}}))
+        r("vnic-props-put-400", "PUT", "/network/vnics/vnic0/properties", json={"properties": {"bogus": "1"}})
+        r("vnic-props-put-404", "PUT", "/network/vnics/nope0/properties", json={"properties": {"priority": "low"}})
+        done(api.post("/network/vnics", json={"name": "vnic2", "link": "ixgbe0"}))
+        done(r("vnic-delete-202", "DELETE", "/network/vnics/vnic2"))
+        r("vnic-delete-404", "DELETE", "/network/vnics/vnic2")
+        done(r("etherstub-create-202", "POST", "/network/etherstubs", json={"name": "stub0"}))
+        r("etherstub-create-400", "POST", "/network/etherstubs", json={"name": "stub0"})
+        r("etherstubs-list-200", "GET", "/network/etherstubs")
+        r("etherstub-detail-200", "GET", "/network/etherstubs/stub0")
+        r("etherstub-detail-404", "GET", "/network/etherstubs/nope0")
+        done(api.post("/network/vnics", json={"name": "vnic1", "link": "stub0"}))
+        r("etherstub-delete-400", "DELETE", "/network/etherstubs/stub0")
+        done(r("etherstub-delete-202", "DELETE", "/network/etherstubs/stub0", params={"force": "true"}))
+        r("etherstub-delete-404", "DELETE", "/network/etherstubs/stub0")
+        done(r("vlan-create-202", "POST", "/network/vlans", json={"vid": 10, "link": "igb0", "name": "vlan10"}))
+        r("vlan-create-400", "POST", "/network/vlans", json={"vid": 5000, "link": "igb0"})
+        r("vlans-list-200", "GET", "/network/vlans")
+        r("vlan-detail-200", "GET", "/network/vlans/vlan10")
+        r("vlan-detail-404", "GET", "/network/vlans/nope0")
+        done(r("vlan-delete-202", "DELETE", "/network/vlans/vlan10"))
+        r("vlan-delete-404", "DELETE", "/network/vlans/vlan10")
+        done(r("address-create-202", "POST", "/network/addresses",
+               json={"interface": "vnic0", "type": "static", "addrobj": "vnic0/v4", "address": "10.1.1.1/24"}))
+        r("address-create-400", "POST", "/network/addresses", json={"interface": "nope0", "type": "dhcp",
+                                                                    "addrobj": "nope0/v4"})
+        r("addresses-list-200", "GET", "/network/addresses")
+        done(r("address-disable-202", "PUT", "/network/addresses/vnic0%2Fv4/disable"))
+        done(r("address-enable-202", "PUT", "/network/addresses/vnic0%2Fv4/enable"))
+        r("address-enable-404", "PUT", "/network/addresses/vnic0%2Fnope/enable")
+        done(r("address-delete-202", "DELETE", "/network/addresses/vnic0%2Fv4"))
+        r("address-delete-404", "DELETE", "/network/addresses/vnic0%2Fv4")
+        r("forwarding-get-200", "GET", "/network/forwarding")
+        done(r("forwarding-put-202", "PUT", "/network/forwarding", json={"enabled": True, "interfaces": ["igb0"]}))
+        r("forwarding-put-400", "PUT", "/network/forwarding", json={})
+        done(r("nat-create-202", "POST", "/network/nat/rules", json={"bridge": "igb0", "subnet": "10.190.190.0/24"}))
+        r("nat-create-400", "POST", "/network/nat/rules", json={"bridge": "igb0"})
+        rules = r("nat-rules-200", "GET", "/network/nat/rules").json()["configured_rules"]
+        r("nat-status-200", "GET", "/network/nat/status")
+        done(r("nat-delete-202", "DELETE", f"/network/nat/rules/{rules[0]['id']}"))
+        r("nat-delete-400", "DELETE", "/network/nat/rules/not-a-uuid")
+        done(r("dhcp-config-put-202", "PUT", "/network/dhcp/config",
+               json={"subnet": "10.190.190.0", "netmask": "255.255.255.0", "router": "10.190.190.1",
+                     "range_start": "10.190.190.10", "range_end": "10.190.190.254", "dns": "8.8.8.8"}))
+        r("dhcp-config-put-400", "PUT", "/network/dhcp/config", json={"subnet": "10.190.190.0"})
+        r("dhcp-config-200", "GET", "/network/dhcp/config")
+        done(r("dhcp-hosts-post-202", "POST", "/network/dhcp/hosts",
+               json={"hostname": "web01", "mac": "2:8:20:a:b:c", "ip": "10.190.190.20"}))
+        r("dhcp-hosts-post-400", "POST", "/network/dhcp/hosts", json={"hostname": "web01"})
+        r("dhcp-hosts-200", "GET", "/network/dhcp/hosts")
+        done(r("dhcp-host-delete-202", "DELETE", "/network/dhcp/hosts/web01"))
+        r("dhcp-host-delete-400", "DELETE", "/network/dhcp/hosts/bad%20name")
+        done(r("dhcp-status-put-202", "PUT", "/network/dhcp/status", json={"action": "start"}))
+        r("dhcp-status-put-400", "PUT", "/network/dhcp/status", json={"action": "bogus"})
+        r("dhcp-status-200", "GET", "/network/dhcp/status")
+        # ---- storage
+        r("pools-200", "GET", "/storage/pools")
+        r("pool-detail-200", "GET", "/storage/pools/rpool")
+        r("pool-detail-404", "GET", "/storage/pools/tank")
+        done(r("dataset-create-202", "POST", "/storage/datasets",
+               json={"name": "rpool/app", "type": "filesystem", "properties": {"compression": "lz4"}}))
+        r("dataset-create-400", "POST", "/storage/datasets", json={"name": "rpool/vol", "type": "volume"})
+        done(api.post("/storage/datasets", json={"name": "rpool/vol0", "type": "volume", "properties": {"volsize": "2G"}}))
+        r("datasets-list-200", "GET", "/storage/datasets", params={"pool": "rpool", "recursive": "true"})
+        p, q = ds("rpool/app")
+        r("dataset-detail-200", "GET", p, params=q)
+        p, q = ds("rpool/nope")
+        r("dataset-detail-404", "GET", p, params=q)
+        p, q = ds("rpool/vol0", "properties")
+        done(r("dataset-props-202", "PUT", p, params=q, json={"properties": {"volsize": "3G"}}))
+        if a:
+            r("dataset-props-400", "PUT", p, params=q, json={"properties": {"volsize": "1G"}})
+        p, q = ds("rpool/nope", "properties")
+        r("dataset-props-404", "PUT", p, params=q, json={"properties": {"atime": "off"}})
+        p, q = ds("rpool/app", "snapshots")
+        done(r("dataset-snapshot-202", "POST", p, params=q, json={"snapshot_name": "s1"}))
+        r("dataset-snapshot-400", "POST", p, params=q, json={})
+        p, q = ds("rpool/nope", "snapshots")
+        r("dataset-snapshot-404", "POST", p, params=q, json={"snapshot_name": "s1"})
+        p, q = ds("rpool/app@s1", "clone")
+        done(r("dataset-clone-202", "POST", p, params=q, json={"target": "rpool/app2"}))
+        r("dataset-clone-400", "POST", p, params=q, json={})
+        p, q = ds("rpool/app@nope", "clone")
+        r("dataset-clone-404", "POST", p, params=q, json={"target": "rpool/x"})
+        p, q = ds("rpool/app2", "promote")
+        done(r("dataset-promote-202", "POST", p, params=q, json={}))
+        p, q = ds("rpool/nope", "promote")
+        r("dataset-promote-404", "POST", p, params=q, json={})
+        p, q = ds("rpool/app", "rename")
+        done(r("dataset-rename-202", "POST", p, params=q, json={"new_name": "rpool/web"}))
+        p, q = ds("rpool/web", "rename")
+        r("dataset-rename-400", "POST", p, params=q, json={})
+        p, q = ds("rpool/nope", "rename")
+        r("dataset-rename-404", "POST", p, params=q, json={"new_name": "rpool/x"})
+        p, q = snap("rpool/app2@s1", "holds")
+        done(r("snapshot-hold-202", "POST", p, params=q, json={"tag": "keep"}))
+        r("snapshot-hold-400", "POST", p, params=q, json={})
+        r("snapshot-holds-200", "GET", p, params=q)
+        p, q = snap("rpool/app2@nope", "holds")
+        r("snapshot-holds-404", "GET", p, params=q)
+        p, q = snap("rpool/app2@s1", "holds", tag="keep")
+        done(r("snapshot-release-202", "DELETE", p, params=q, json={}))
+        p, q = ds("rpool/vol0", "snapshots")
+        done(api.post(p, params=q, json={"snapshot_name": "v1"}))
+        p, q = snap("rpool/vol0@v1", "rollback")
+        done(r("snapshot-rollback-202", "POST", p, params=q, json={}))
+        p, q = snap("rpool/vol0", "rollback")
+        r("snapshot-rollback-400", "POST", p, params=q, json={})
+        p, q = snap("rpool/vol0@nope", "rollback")
+        r("snapshot-rollback-404", "POST", p, params=q, json={})
+        p, q = snap("rpool/vol0@v1")
+        done(r("snapshot-destroy-202", "DELETE", p, params=q, json={}))
+        r("snapshot-destroy-404", "DELETE", p, params=q, json={})
+        p, q = ds("rpool/vol0")
+        done(r("dataset-destroy-202", "DELETE", p, params=q, json={"recursive": True}))
+        r("dataset-destroy-404", "DELETE", p, params=q, json={})
+        # ---- machine snapshots
+        if a:
+            base = f"/machines/{api.create()[api.nk]}/snapshots"
+            api.wait(r("msnap-take-200", "POST", base, json={"name": "s1", "description": "d"}).json()["task_id"])
+            r("msnap-list-200", "GET", base)
+            api.wait(r("msnap-modify-200", "PUT", f"{base}/s1", json={"description": "e"}).json()["task_id"])
+            r("msnap-modify-400", "PUT", f"{base}/s1", json={})
+            api.wait(r("msnap-restore-200", "POST", f"{base}/s1/restore").json()["task_id"])
+            api.wait(r("msnap-delete-200", "DELETE", f"{base}/s1").json()["task_id"])
+    return rec
+
+
 _SCENARIOS: dict = {}
 _SPECS: dict = {}
 
 
 def _recorded(gen: str) -> dict:
     if gen not in _SCENARIOS:
-        _SCENARIOS[gen] = _run_scenario(gen)
+        _SCENARIOS[gen] = {**_run_scenario(gen), **_run_infra_scenario(gen)}
     return _SCENARIOS[gen]
 
 
@@ -264,7 +552,7 @@ def _spec(gen: str, url: str):
     return _SPECS[(gen, url)]
 
 
-PARAMS = [pytest.param(gen, case, id=f"{gen}-{case}") for case, (gens, _, _) in CASES.items() for gen in gens]
+PARAMS = [pytest.param(gen, case, id=f"{gen}-{case}") for case, (gens, _method, _path) in CASES.items() for gen in gens]
 
 
 @pytest.mark.parametrize("gen,case", PARAMS)

@@ -119,7 +119,7 @@ def test_failed_task_mixed_anchor(api):
     assert install["status"] == "failed" and install["error_message"] == "zoneadm: zone install failed: simulated"
     out = api.get(f"/tasks/{install['id']}/output").json()["output"]
     assert {"stream": "stderr", "data": "zoneadm: zone install failed: simulated"}.items() <= \
-        {k: v for k, v in [l for l in out if l["stream"] == "stderr"][0].items()}.items()
+        [line for line in out if line["stream"] == "stderr"][0].items()
     assert api.task(body["sub_tasks"]["finalize"])["error_message"] == "Dependency failed"
     # the zone exists on the host, half installed, but never reached the DB
     assert api.get(api.m(body[api.nk])).status_code == 404
@@ -181,4 +181,4 @@ def test_priority_then_age_ordering(api):
         api.wait(t["id"])
     started = sorted((api.task(t["id"])["started_at"], name) for name, t in
                      (("low", low), ("old", old), ("new", new)))
-    assert [name for _, name in started] == ["old", "new", "low"]
+    assert [name for _when, name in started] == ["old", "new", "low"]

@@ -18,7 +18,7 @@ EXPRESS_404 = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf
 
 def test_status_a_is_public_json(sim_a):
     for path in ("/status", "/api/status"):
-        r = requests.get(sim_a.url + path)
+        r = requests.get(sim_a.url + path, timeout=10)
         assert r.status_code == 200
         body = r.json()
         assert body["version"] == "0.3.9" and body["role"] == "agent" and body["agent"] == "zoneweaver-agent"
@@ -31,22 +31,22 @@ def test_status_a_is_public_json(sim_a):
 
 def test_status_z_is_html_404(sim_z):
     for path in ("/status", "/api/status"):
-        r = requests.get(sim_z.url + path)
+        r = requests.get(sim_z.url + path, timeout=10)
         assert r.status_code == 404
         assert r.headers["Content-Type"].startswith("text/html")
         assert f"<pre>Cannot GET {path}</pre>" in r.text
 
 
 def test_unknown_route_is_exact_express_page(sim):
-    r = requests.get(sim.url + "/nope", headers={"X-API-Key": "whatever"})
+    r = requests.get(sim.url + "/nope", headers={"X-API-Key": "whatever"}, timeout=10)
     assert r.status_code == 404
     assert r.text == EXPRESS_404
     assert r.headers["Content-Type"] == "text/html; charset=utf-8"
     assert r.headers["Content-Security-Policy"] == "default-src 'none'"
     assert r.headers["X-Content-Type-Options"] == "nosniff"
-    r = requests.patch(sim.url + "/tasks")   # known path, unknown method
+    r = requests.patch(sim.url + "/tasks", timeout=10)   # known path, unknown method
     assert r.status_code == 404 and "<pre>Cannot PATCH /tasks</pre>" in r.text
-    r = requests.get(sim.url + "/a%20b/<x>")
+    r = requests.get(sim.url + "/a%20b/<x>", timeout=10)
     assert "<pre>Cannot GET /a%20b/%3Cx%3E</pre>" in r.text
 
 
@@ -87,10 +87,10 @@ def test_tls_with_generated_ca():
     try:
         assert sim.url.startswith("https://127.0.0.1:")
         assert sim.ca_path and os.path.exists(sim.ca_path)
-        r = requests.get(sim.url + "/status", verify=sim.ca_path)
+        r = requests.get(sim.url + "/status", verify=sim.ca_path, timeout=10)
         assert r.status_code == 200
         with pytest.raises(requests.exceptions.SSLError):
-            requests.get(sim.url + "/status", verify=True)
+            requests.get(sim.url + "/status", verify=True, timeout=10)
         api = Api(sim)
         api.key = bootstrap(api)
         assert api.get("/tasks").status_code == 200
@@ -117,7 +117,7 @@ def test_cli_serve_and_sigterm(tmp_path):
         line = proc.stdout.readline().strip()
         port = int(port_file.read_text())
         assert line == f"zoneweaver-sim: agent 0.2 listening on http://127.0.0.1:{port}"
-        r = requests.get(f"http://127.0.0.1:{port}/zones", headers={"X-API-Key": "wh_cli-admin-key-123456"})
+        r = requests.get(f"http://127.0.0.1:{port}/zones", headers={"X-API-Key": "wh_cli-admin-key-123456"}, timeout=10)
         assert r.status_code == 200 and r.json() == {"zones": [], "total": 0}
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -1,0 +1,254 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the zoneweaver.illumos collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The DHCP subnet resource: the agent's one `subnet` declaration of /etc/dhcpd.conf.
+
+PUT /network/dhcp/config rewrites the subnet part of dhcpd.conf with exactly
+one declaration (host entries are kept) and, when given, sets the service's
+listen interface (agent-api.md section 4). The agent has no way to remove the
+declaration, so state=absent is refused. Compared with GET /network/dhcp/config
+(and GET /network/dhcp/status for the listen interface), over the keys the user set.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import AgentError, InputError
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import finish, new_result, reconcile
+
+NO_REMOVAL = ("the agent offers no way to remove the DHCP subnet declaration (there is no DELETE "
+              "/network/dhcp/config), so state=absent is not supported")
+COMPARED = ("router", "range_start", "range_end", "dns")
+
+
+# --------------------------------------------------------------------------- values (IPv4)
+def ipv4(value, what):
+    """A dotted IPv4 address, normalised ('010.1.1.1' is refused, as the agent would write it as given)."""
+    text = str(value).strip()
+    try:
+        return str(ipaddress.IPv4Address(text))
+    except ValueError:
+        raise InputError("%s must be an IPv4 address such as 10.190.190.10, got %r" % (what, text))
+
+
+def network_of(subnet, netmask=None):
+    """(subnet, netmask) in any of the forms below -> IPv4Network; InputError otherwise.
+
+    subnet: '10.190.190.0/24' or '10.190.190.0' (then netmask is needed);
+    netmask: '255.255.255.0', '24' or '/24'.
+    """
+    text = str(subnet).strip()
+    address, slash, prefix = text.partition("/")
+    mask = None if netmask is None else str(netmask).strip().lstrip("/")
+    if slash and mask is not None:
+        try:
+            same = ipaddress.IPv4Network("0.0.0.0/%s" % prefix).prefixlen == ipaddress.IPv4Network(
+                "0.0.0.0/%s" % mask).prefixlen
+        except ValueError:
+            same = False
+        if not same:
+            raise InputError("subnet %r and netmask %r disagree; give the prefix in one of them" % (text, netmask))
+    mask = prefix if slash else mask
+    if not mask:
+        raise InputError("subnet %r needs a netmask: write it as %s/24 or set netmask: 255.255.255.0" % (text, text))
+    try:
+        ip = ipaddress.IPv4Address(address)
+    except ValueError:
+        raise InputError("subnet %r is not an IPv4 network address such as 10.190.190.0" % text)
+    try:
+        network = ipaddress.IPv4Network("%s/%s" % (ip, mask), strict=False)
+    except ValueError:
+        raise InputError("netmask %r is not a valid IPv4 netmask or prefix length (e.g. 255.255.255.0 or 24)" % mask)
+    if network.network_address != ip:
+        raise InputError("subnet %s/%s has host bits set; did you mean %s?" % (ip, network.prefixlen, network))
+    return network
+
+
+def _usable(network, address, what):
+    """Refuse an address outside the subnet, or its network or broadcast address."""
+    ip = ipaddress.IPv4Address(address)
+    if ip not in network:
+        raise InputError("%s %s is outside the subnet %s" % (what, address, network))
+    if network.prefixlen < 31 and ip in (network.network_address, network.broadcast_address):
+        raise InputError("%s %s is the %s address of %s" % (
+            what, address, "network" if ip == network.network_address else "broadcast", network))
+    return ip
+
+
+def split_list(text):
+    """'8.8.8.8, 8.8.4.4' -> ['8.8.8.8', '8.8.4.4'] (dhcpd's comma list, as the agent parses it)."""
+    if isinstance(text, (list, tuple)):
+        return [str(item).strip() for item in text if str(item).strip()]
+    return [item for item in re.split(r"[,\s]+", str(text or "")) if item]
+
+
+def unquote(text):
+    """svccfg listprop shows astring values quoted: '"provisioning_0"' -> 'provisioning_0'."""
+    if text is None:
+        return None
+    return str(text).strip().strip('"').strip() or None
+
+
+# --------------------------------------------------------------------------- spec and views
+def normalize_spec(params):
+    """Validate and normalise the user's options. Raises InputError before any request."""
+    if params.get("state") == "absent":
+        raise InputError(NO_REMOVAL, hint="stop the server with zoneweaver.illumos.dhcp_service state=stopped, "
+                                          "or edit /etc/dhcpd.conf on the host")
+    if params.get("subnet") in (None, ""):
+        raise InputError("subnet is required, e.g. 10.190.190.0/24")
+    network = network_of(params["subnet"], params.get("netmask"))
+    missing = [key for key in ("router", "range_start", "range_end") if params.get(key) in (None, "")]
+    if missing:
+        raise InputError("%s %s required: the agent writes the subnet declaration whole"
+                         % (", ".join(missing), "is" if len(missing) == 1 else "are"))
+    spec = {"subnet": str(network.network_address), "netmask": str(network.netmask), "prefix": network.prefixlen,
+            "network": network}
+    for key, what in (("router", "router"), ("range_start", "range_start"), ("range_end", "range_end")):
+        spec[key] = ipv4(params[key], what)
+        _usable(network, spec[key], what)
+    if ipaddress.IPv4Address(spec["range_start"]) > ipaddress.IPv4Address(spec["range_end"]):
+        raise InputError("range_start %s is after range_end %s" % (spec["range_start"], spec["range_end"]))
+    if params.get("dns") is not None:
+        spec["dns"] = [_dns_server(entry) for entry in params["dns"]]
+    if params.get("listen_interface") is not None:
+        spec["listen_interface"] = values.check_pattern(
+            params["listen_interface"], values.LINK_NAME_RE, "listen_interface",
+            "a link name such as provisioning_0 (a letter first, a digit last)")
+    return spec
+
+
+def _dns_server(entry):
+    text = str(entry).strip()
+    try:
+        return str(ipaddress.IPv4Address(text))
+    except ValueError:
+        return values.check_pattern(text, values.DOMAIN_RE, "dns server", "an IPv4 address or a host name")
+
+
+def subnet_view(entry):
+    """One subnet of GET /network/dhcp/config, normalised."""
+    options = entry.get("options") if isinstance(entry.get("options"), dict) else {}
+    routers = split_list(options.get("routers"))
+    view = {"subnet": entry.get("subnet"), "netmask": entry.get("netmask"), "prefix": None,
+            "router": routers[0] if len(routers) == 1 else (routers or None),
+            "range_start": entry.get("range_start"), "range_end": entry.get("range_end"),
+            "dns": split_list(options.get("dns")) if options.get("dns") else []}
+    try:
+        view["prefix"] = ipaddress.IPv4Network("%s/%s" % (entry.get("subnet"), entry.get("netmask")),
+                                               strict=False).prefixlen
+    except ValueError:
+        pass
+    return view
+
+
+def same_network(entry, network):
+    try:
+        return ipaddress.IPv4Network("%s/%s" % (entry.get("subnet"), entry.get("netmask")), strict=False) == network
+    except ValueError:
+        return False
+
+
+def plan(spec, config, status):
+    """(current, others, before, after, differing keys) from the agent's answers."""
+    subnets = config.get("subnets") or []
+    current = next((entry for entry in subnets if same_network(entry, spec["network"])), None)
+    others = [entry for entry in subnets if entry is not current]
+    have = subnet_view(current) if current is not None else {}
+    differing = [key for key in COMPARED if key in spec and spec[key] != have.get(key)]
+    listen = unquote((status or {}).get("listen_interface"))
+    if "listen_interface" in spec and spec["listen_interface"] != listen:
+        differing.append("listen_interface")
+    want = desired_view(spec, have)
+    before = {"subnets": [subnet_view(entry) for entry in subnets]}
+    after = {"subnets": [want]}
+    if "listen_interface" in spec:
+        before["listen_interface"], after["listen_interface"] = listen, spec["listen_interface"]
+    return current, others, before, after, differing
+
+
+def desired_view(spec, have):
+    view = {"subnet": spec["subnet"], "netmask": spec["netmask"], "prefix": spec["prefix"]}
+    for key in COMPARED:
+        view[key] = spec[key] if key in spec else have.get(key, [] if key == "dns" else None)
+    return view
+
+
+def put_body(spec, have):
+    """The whole declaration; DNS servers the user did not set are carried over, not dropped."""
+    dns = spec["dns"] if "dns" in spec else (have or {}).get("dns") or []
+    body = {"subnet": spec["subnet"], "netmask": spec["netmask"], "router": spec["router"],
+            "range_start": spec["range_start"], "range_end": spec["range_end"]}
+    if dns:
+        body["dns"] = ", ".join(dns)
+    if "listen_interface" in spec:
+        body["listen_interface"] = spec["listen_interface"]
+    return body
+
+
+# --------------------------------------------------------------------------- apply
+class DhcpSubnetResource:
+    def __init__(self, backend, ctx):
+        self.backend = backend
+        self.ctx = ctx
+
+    def ensure(self, params):
+        spec = normalize_spec(params)
+        return reconcile(self.ctx, lambda: self._ensure_once(spec, params))
+
+    def _read(self, spec):
+        status = self.backend.dhcp_status() if "listen_interface" in spec else None
+        return self.backend.dhcp_config(), status
+
+    def _ensure_once(self, spec, params):
+        wait, timeout = params.get("wait", True), params.get("wait_timeout") or 600
+        result = new_result()
+        config, status = self._read(spec)
+        current, others, before, after, differing = plan(spec, config, status)
+        have = subnet_view(current) if current is not None else None
+        result["subnet"] = self._shown(have, status) if have else {}
+        if not differing:
+            return finish(self.ctx, result, before, after)
+        result["actions"].append("%s subnet %s/%d" % ("update" if have else "write", spec["subnet"], spec["prefix"]))
+        if others:
+            dropped = ", ".join("%s/%s" % (e.get("subnet"), e.get("netmask")) for e in others)
+            result["actions"].append("drop subnet %s" % dropped)
+            self.ctx.warn("the agent keeps one subnet declaration in dhcpd.conf: writing %s/%d replaces %s"
+                          % (spec["subnet"], spec["prefix"], dropped))
+        planned_status = {"listen_interface": spec["listen_interface"]} if "listen_interface" in spec else None
+        if self.ctx.check_mode:
+            result["subnet"] = self._shown(desired_view(spec, have or {}), planned_status)
+            return finish(self.ctx, result, before, after)
+        answer = self.backend.put_dhcp_config(put_body(spec, have), wait, timeout)
+        if not wait:
+            result["subnet"] = self._shown(desired_view(spec, have or {}), planned_status)
+            result["task_ids"] = [answer["task_id"]] if answer.get("task_id") else []
+            return finish(self.ctx, result, before, after)
+        config, status = self._read(spec)
+        outcome = plan(spec, config, status)
+        current, left = outcome[0], outcome[4]
+        if current is None or left:
+            raise AgentError("the DHCP configuration task completed, but GET /network/dhcp/config does not show "
+                             "subnet %s/%d as written (differs in: %s)"
+                             % (spec["subnet"], spec["prefix"], ", ".join(left) or "missing"))
+        result["subnet"] = self._shown(subnet_view(current), status)
+        return finish(self.ctx, result, before, after)
+
+    @staticmethod
+    def _shown(view, status):
+        shown = dict(view)
+        if status is not None:
+            shown["listen_interface"] = unquote(status.get("listen_interface"))
+        return shown
+
+
+def run(params, ctx):
+    """Module entry point (zoneweaver.illumos.dhcp_subnet)."""
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.nat_dhcp import NatDhcpAgentBackend
+    normalize_spec(params)  # bad input never costs a request
+    api = AgentApi.for_module(params, ctx)
+    return DhcpSubnetResource(NatDhcpAgentBackend(api), ctx).ensure(params)
