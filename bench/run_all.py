@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BENCHMARKS = ["task_overhead.py"]
+BENCHMARKS = ["task_overhead.py", "network_no_change.py"]
 
 
 def main():

@@ -439,6 +439,12 @@ def delete_addr_finish(sim, t):
     if addrobj not in st.addresses:
         raise TaskFailure(f"ipadm: cannot delete address: Object not found ({addrobj})")
     del st.addresses[addrobj]
+    # The agent then runs `ipadm show-addr <if>` and, when nothing is left on the
+    # interface, `ipadm delete-if <if>` (its executeDeleteIPAddressTask), which is
+    # what lets the VNIC underneath be deleted afterwards.
+    ifname = addrobj.split("/", 1)[0]
+    if ifname not in ("lo0",) and not any(a.split("/", 1)[0] == ifname for a in st.addresses):
+        st.ip_interfaces.pop(ifname, None)
     st.dirty = True
 
 

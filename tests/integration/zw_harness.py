@@ -66,10 +66,15 @@ def run_play(tmp_path, tasks, sim=None, extra_args=(), module_defaults=None, env
              "module_defaults": defaults, "vars": dict(play_vars or {}), "tasks": tasks}]
     playbook = tmp_path / "play.yml"
     playbook.write_text(yaml.safe_dump(play, sort_keys=False))
+    return run_playbook(tmp_path, str(playbook), extra_args, env)
+
+
+def run_playbook(tmp_path, playbook, extra_args=(), env=None):
+    """Run a playbook file with ansible-playbook; return PlayResult."""
     results_file = tmp_path / "results.json"
     if results_file.exists():
         results_file.unlink()
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(playbook)] + list(extra_args)
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook] + list(extra_args)
     proc = subprocess.run(command, env=ansible_env(tmp_path, results_file, env), capture_output=True, text=True,
                           timeout=600, check=False)
     results = json.loads(results_file.read_text()) if results_file.exists() else []
