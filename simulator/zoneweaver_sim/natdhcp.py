@@ -139,7 +139,7 @@ def dhcpd_conf(st) -> str:
 
 
 def _dhcp_refresh(t, st, what: str):
-    _out(t, f"Wrote {DHCP_CONF} ({what})")
+    _out(t, f"Wrote {DHCP_CONF} ({what}):", *("  " + line for line in dhcpd_conf(st).splitlines() if line))
     if st.dhcp["service"]["state"] == "online":
         _out(t, "svcadm refresh network/service/dhcp:ipv4")
 

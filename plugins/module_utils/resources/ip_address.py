@@ -137,11 +137,11 @@ class IpAddressResource:
             found = mismatches(spec, actual)
             if found and not spec["recreate"]:
                 raise ConflictError("address object %s exists with %s; it cannot be changed in place"
-                                      % (addrobj, _describe(found)),
-                                      hint="set recreate: true to delete and create it again (the interface loses "
-                                           "that address meanwhile), or change the task to match",
-                                      address=actual,
-                                      mismatches={k: {"actual": a, "wanted": w} for k, (a, w) in found.items()})
+                                    % (addrobj, _describe(found)),
+                                    hint="set recreate: true to delete and create it again (the interface loses "
+                                         "that address meanwhile), or change the task to match",
+                                    address=actual,
+                                    mismatches={k: {"actual": a, "wanted": w} for k, (a, w) in found.items()})
             before = {k: a for k, (a, w) in found.items()}
             after = {k: w for k, (a, w) in found.items()}
             if found:

@@ -104,18 +104,18 @@ class VlanResource:
                 return self._finish(result, {}, {}, actual)
             if not spec["recreate"]:
                 raise ConflictError("VLAN %s exists with %s; a VLAN's id and link are fixed at creation"
-                                      % (actual["name"], _describe(found)),
-                                      hint="set recreate: true to delete and create it again, or change the task",
-                                      vlan=actual,
-                                      mismatches={k: {"actual": a, "wanted": w} for k, (a, w) in found.items()})
+                                    % (actual["name"], _describe(found)),
+                                    hint="set recreate: true to delete and create it again, or change the task",
+                                    vlan=actual,
+                                    mismatches={k: {"actual": a, "wanted": w} for k, (a, w) in found.items()})
             return self._replace(spec, actual, "recreate (%s)" % _describe(found), result, wait, timeout)
 
         holder = holder_of(rows, spec["link"], spec["vid"]) if spec["name"] else None
         if holder is not None:
             if not spec["recreate"]:
                 raise ConflictError("vid %s on %s is already tagged by VLAN %s, not %s"
-                                      % (spec["vid"], spec["link"], holder["name"], spec["name"]),
-                                      hint="name the task's VLAN %s, remove that VLAN first, or set recreate: true "
+                                    % (spec["vid"], spec["link"], holder["name"], spec["name"]),
+                                    hint="name the task's VLAN %s, remove that VLAN first, or set recreate: true "
                                            "to replace it" % holder["name"], vlan=holder)
             return self._replace(spec, holder, "replace %s" % holder["name"], result, wait, timeout)
 
