@@ -116,7 +116,7 @@ class VlanResource:
                 raise ConflictError("vid %s on %s is already tagged by VLAN %s, not %s"
                                     % (spec["vid"], spec["link"], holder["name"], spec["name"]),
                                     hint="name the task's VLAN %s, remove that VLAN first, or set recreate: true "
-                                           "to replace it" % holder["name"], vlan=holder)
+                                         "to replace it" % holder["name"], vlan=holder)
             return self._replace(spec, holder, "replace %s" % holder["name"], result, wait, timeout)
 
         before, after = {"state": "absent"}, dict(state="present", vid=spec["vid"], link=spec["link"])
