@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 
-from . import machine_snapshots, natdhcp, network, storage, zonecfg
+from . import machine_snapshots, natdhcp, network, storage, templates, zonecfg
 from .tasks import TaskFailure, add_line
 from .util import format_size, new_uuid, now_iso
 
@@ -349,7 +349,7 @@ EXECUTORS = {
     "template_download": (_generic_begin, template_download_finish, _noop),
     "zone_modify": (_generic_begin, modify_finish, _noop),
 }
-for _module in (network, natdhcp, storage, machine_snapshots):
+for _module in (network, natdhcp, storage, machine_snapshots, templates):
     EXECUTORS.update(_module.EXECUTORS)
 
 

@@ -18,12 +18,13 @@ from .server import (BadJSON, HTTPError, Request, Response, Router, SimHTTPServe
                      express_status_page, internal_error_page, parse_body, serve_in_thread)
 from .state import HostState, load_or_create_setup_token
 from .tasks import TaskEngine
+from .commands import CommandLog, default_command_knobs, write_shims
 
 
 class Simulator:
     def __init__(self, generation: str = "0.3.9", state_dir: str | None = None, tls: bool = False,
                  timing: str = "fast", admin_key: str | None = None, prefix_zone_names: bool = True,
-                 hostname: str = "omnios-sim", port: int = 0):
+                 hostname: str = "omnios-sim", port: int = 0, template_sources: list | None = None):
         self.dialect = get_dialect(generation)
         self.generation = self.dialect.generation
         if timing not in TIMING_DEFAULTS:
@@ -41,6 +42,8 @@ class Simulator:
         self.setup_token = load_or_create_setup_token(self.state_dir)
         self.knobs = Knobs(timing)
         self.request_log = RequestLog()
+        self.command_log = CommandLog()                 # the fake illumos commands (commands/)
+        self.command_knobs = default_command_knobs()
         self.state = HostState(self.state_dir, self.generation, hostname)
         self.state.load()
         # creation order of tasks (ties on created_at are common at ms resolution)
@@ -60,6 +63,10 @@ class Simulator:
         network.register(self.router, self)
         natdhcp.register(self.router, self)
         storage.register(self.router, self)
+        # templates (agent-api.md section 6): sources [{name, url, enabled, default, auth_token}], read per request
+        from . import templates
+        self.template_sources = [dict(s) for s in template_sources or ()]
+        templates.register(self.router, self)
         self.admin_router = admin.register(self)
         self.ca_path: str | None = None
         self._server: SimHTTPServer | None = None
@@ -135,6 +142,22 @@ class Simulator:
 
     def clear_log(self) -> None:
         self.request_log.clear()
+
+    # ------------------------------------------------------------------ the command face (commands/)
+    def commands(self) -> list[dict]:
+        """Every command run through the shims: {tool, argv, rc, mutating}."""
+        return self.command_log.entries()
+
+    def command_mutations(self) -> list[dict]:
+        """Only the invocations of commands that change the host (check-mode proofs)."""
+        return self.command_log.mutations()
+
+    def clear_commands(self) -> None:
+        self.command_log.clear()
+
+    def write_shims(self, directory: str, python: str | None = None) -> list[str]:
+        """Write the fake illumos commands for this (started) simulator into `directory`."""
+        return write_shims(directory, self.url, python=python, cafile=self.ca_path)
 
     # ------------------------------------------------------------------ HTTP pipeline
     def handle(self, h) -> None:

@@ -16,7 +16,11 @@ def register(router, sim):
             "role": "agent", "agent": d.package, "hypervisors": ["bhyve"], "platform": "omnios",
             "arch": "x86_64", "version": d.version, "hostname": sim.hostname, "auth": ["apikey"],
             "bootstrapAvailable": bootstrap_available(sim), "console": list(d.console),
-            "features": list(d.features), "uptime": int(time.monotonic() - sim.started_at)})
+            "features": features(), "uptime": int(time.monotonic() - sim.started_at)})
+
+    def features():
+        # Config-gated: the agent announces `templates` only with template_sources.enabled.
+        return list(d.features) + (["templates"] if sim.template_sources else [])
 
     def version(req):
         return Response(200, {
