@@ -9,9 +9,16 @@ The simulator keeps that DB in `state.netdb`: every change to a link queues a
 copy of the link's row, due `knobs.list_lag` seconds after the change (0 =
 applied at once); reads first apply what is due.  So an object created by a
 completed task appears in the lists exactly list_lag seconds after the task
-finished, and a deleted one disappears likewise: the worst case of the real
-collector, deterministic for tests, and cheap (a row is copied once per
-change, never per request).
+finished: the worst case of the real collector, deterministic for tests, and
+cheap (a row is copied once per change, never per request).  The agent's
+VNIC/etherstub/VLAN deletion tasks destroy the link's rows themselves, so those
+leave the lists at once (forget()); links that vanish otherwise (VNICs removed by
+a forced etherstub deletion, a halted zone's on-demand VNICs) leave with the lag.
+
+Request checks follow the agent's controllers (VnicModificationController,
+EtherstubController, VlanController, NetworkQueryController, NatController's
+forwarding handlers): they check little, with JavaScript semantics (js_*
+below), and leave the rest to dladm/ipadm inside the task.
 
 Mutations are tasks (scope "system", category network_datalink /
 network_ip); their executors are in EXECUTORS, merged by executors.py.
@@ -32,6 +39,7 @@ LINK_NAME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*[0-9]+$")
 MAX_LINK_NAME = 31
 ADDROBJ_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9_]*[0-9]+|lo0)/([a-zA-Z][a-zA-Z0-9]{0,31})$")
 RANDOM_PREFIX = (0x2, 0x8, 0x20)     # dladm's default prefix for random VNIC MACs
+RANDOM_PREFIX_RE = re.compile(r"(?:[0-9a-fA-F]{2}:){2}[0-9a-fA-F]{2}")   # the agent's check of mac_prefix
 VNIC_OVER = ("phys", "etherstub", "aggr")
 VLAN_OVER = ("phys", "aggr")
 ONLINE_STATES = ("ready", "running", "shutting_down")   # zoneadmd holds the zone's on-demand VNICs
@@ -70,6 +78,63 @@ def truthy(value) -> bool:
 
 def body_of(req) -> dict:
     return req.body if isinstance(req.body, dict) else {}
+
+
+# The agent's controllers test request fields with JavaScript semantics
+# (`if (!x)`, `x < 1`, `${x}` in a command line); these mirror them.
+_JS_NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def js_truthy(value) -> bool:
+    """`if (value)`: null, false, 0, "" are false; "false", [] and {} are true."""
+    if value is None or value is False or value == "":
+        return False
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value == value and value != 0      # NaN is false too
+    return True
+
+
+def js_number(value):
+    """The number a relational operator (`x < 1`) coerces value to; None for NaN."""
+    if value is None or isinstance(value, bool):
+        return float(bool(value))
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, list):
+        return 0.0 if not value else (js_number(js_str(value[0])) if len(value) == 1 else None)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return 0.0
+        return float(text) if _JS_NUMBER_RE.match(text) else None
+    return None
+
+
+def js_out_of_range(value, low, high) -> bool:
+    """`value < low || value > high`: false when value is not a number (NaN)."""
+    n = js_number(value)
+    return n is not None and (n < low or n > high)
+
+
+def js_str(value) -> str:
+    """`${value}` in a template string."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, list):
+        return ",".join("" if v is None else js_str(v) for v in value)
+    if isinstance(value, dict):
+        return "[object Object]"
+    return str(value)
+
+
+def js_int(value):
+    """A whole number given as a JSON number or string (what dladm/ipadm would accept), else None."""
+    n = js_number(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
+    return int(n) if n is not None and n.is_integer() and str(value).strip() else None
 
 
 def fmt_mac(octets) -> str:
@@ -159,6 +224,17 @@ def touch(sim, name: str) -> None:
         _apply(st, entry)
     else:
         pending.append(entry)
+    st.dirty = True
+
+
+def forget(sim, name: str) -> None:
+    """A delete task removed the link's monitoring rows itself (the agent's
+    VNIC/etherstub/VLAN deletion tasks destroy the NetworkInterfaces rows after
+    dladm succeeds): the lists drop it at once, without waiting for the collector."""
+    st = sim.state
+    st.netdb["rows"].pop(name, None)
+    pending = st.netdb.get("pending") or []
+    pending[:] = [e for e in pending if e[1] != name]
     st.dirty = True
 
 
@@ -268,131 +344,231 @@ def _noop(sim, t):
 
 def _random_mac(ctx) -> str:
     prefix = RANDOM_PREFIX
-    if ctx.get("mac_prefix"):
-        prefix = tuple(int(p, 16) for p in re.split(r"[:-]", ctx["mac_prefix"]))
+    if ctx.get("mac_address") == "random" and js_truthy(ctx.get("mac_prefix")):
+        prefix = tuple(int(p, 16) for p in str(ctx["mac_prefix"]).split(":"))
     return _derived_mac(f"{ctx['name']}/{time.time()}", prefix)
 
 
+def _prop_problem(key: str, value: str, parent: dict) -> str | None:
+    """Why dladm refuses to set `key` to `value` (libdladm's status text), or None.
+    The texts are dladm_status2str()'s [mem]; an unknown property is "object not found"."""
+    if key not in VNIC_PROPS or key in READONLY_PROPS:
+        return "object not found"
+    possible = VNIC_PROPS[key][1]
+    if key == "mtu":
+        if not value.isdigit() or not 576 <= int(value) <= 9000:
+            return "invalid value"
+        if int(value) > int(parent.get("mtu", 1500)):
+            return "value out of range"
+    elif key == "protection":
+        if any(v not in possible for v in value.split(",")):
+            return "invalid value"
+    elif possible and value not in possible:
+        return "invalid value"
+    return None
+
+
+def _vnic_props(raw) -> dict:
+    """properties as the agent's task joins them into `-p k=v,...` (`${value}`)."""
+    if isinstance(raw, list):
+        raw = {str(i): v for i, v in enumerate(raw)}
+    return {str(k): js_str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+
+
 def create_vnic_finish(sim, t):
+    """The agent's executeCreateVNICTask: one `dladm create-vnic` built from the
+    request as given; everything the controller did not check fails here, with
+    dladm's message after the agent's "Failed to create VNIC <name>: "."""
     st = sim.state
     c = t["_ctx"]
     name, over = c["name"], c["link"]
-    if name in st.links:
-        raise TaskFailure(f"dladm: create-vnic failed: object already exists ({name})")
+
+    def fail(text):
+        raise TaskFailure(f"Failed to create VNIC {name}: {text}")
+
+    mode, vid = c.get("mac_address"), c.get("vlan_id")
+    mac = None
+    if js_truthy(mode) and mode not in ("auto", "random", "factory"):
+        mac = parse_mac(mode) if isinstance(mode, str) else None
+        if mac is None:
+            fail(f"dladm: invalid MAC address '{js_str(mode)}'")                  # [mem]
+    if js_truthy(vid) and (js_int(vid) is None or not 1 <= js_int(vid) <= 4094):
+        fail(f"dladm: invalid VLAN identifier '{js_str(vid)}'")                   # [mem]
+    if len(name) > MAX_LINK_NAME:
+        fail(f"dladm: link name too long '{name}'")
     parent = st.links.get(over)
-    if parent is None or parent["class"] not in VNIC_OVER:
-        raise TaskFailure(f"dladm: invalid link name '{over}'")
-    mode = c.get("mac_address") or "auto"
+    if parent is None:
+        fail(f"dladm: invalid link name '{over}'")
+    props = _vnic_props(c.get("properties"))
+    for key, value in props.items():
+        problem = _prop_problem(key, value, parent)
+        if problem:
+            fail(f"dladm: vnic creation over {over} failed: {problem}")            # [guess] which status
+    if name in st.links:
+        fail(f"dladm: vnic creation over {over} failed: object already exists")
+    if parent["class"] not in VNIC_OVER:
+        fail(f"dladm: vnic creation over {over} failed: invalid argument")        # [guess]
     if mode == "factory":
-        if parent["class"] != "phys":
-            raise TaskFailure(f"dladm: create-vnic failed: no factory MAC address available on '{over}'")
+        slot = js_int(c.get("slot"))
+        if parent["class"] != "phys" or slot is None:
+            fail(f"dladm: vnic creation over {over} failed: no factory MAC address available")
         base = parse_mac(parent["mac"])
-        base[-1] = (base[-1] + int(c.get("slot") or 1)) % 256
+        base[-1] = (base[-1] + slot) % 256
         mac, mtype = fmt_mac(base), "factory"
-    elif mode in ("auto", "random"):
-        mac, mtype = _random_mac(c), "random"
+    elif mac is not None:
+        mac, mtype = fmt_mac(mac), "fixed"
     else:
-        mac, mtype = fmt_mac(parse_mac(mode)), "fixed"
-    props = dict(c.get("properties") or {})
-    mtu = int(props.get("mtu") or parent.get("mtu", 1500))
-    if mtu > int(parent.get("mtu", 1500)):
-        raise TaskFailure(f"dladm: warning: cannot set link property 'mtu' on '{name}': value out of range")
+        mac, mtype = _random_mac(c), "random"
+    mtu = int(props.pop("mtu", None) or parent.get("mtu", 1500))
     st.links[name] = {"name": name, "class": "vnic", "over": over, "mtu": mtu, "state": parent.get("state", "up"),
                       "speed": parent.get("speed", 0), "duplex": parent.get("duplex", "full") if parent["class"] == "phys"
-                      else "unknown", "mac": mac, "macaddrtype": mtype, "vid": int(c.get("vlan_id") or 0),
-                      "zone": None, "temporary": bool(c.get("temporary")),
-                      "props": {k: str(v) for k, v in props.items() if k != "mtu"}, "created_at": now_iso()}
+                      else "unknown", "mac": mac, "macaddrtype": mtype, "vid": js_int(vid) if js_truthy(vid) else 0,
+                      "zone": None, "temporary": js_truthy(c.get("temporary")), "props": props, "created_at": now_iso()}
     touch(sim, name)
-    _out(t, f"VNIC {name} created over {over} (mac {mac})")
+    _out(t, f"VNIC {name} created successfully over {over}")
 
 
-def _delete_link(sim, t, name: str, cls: str, cmd: str) -> None:
+def _delete_link(sim, t, name: str, cls: str, what: str) -> None:
+    """`dladm delete-<cls> NAME`; raises with dladm's text (the caller adds the agent's prefix)."""
     st = sim.state
     link = st.links.get(name)
     if link is None or link["class"] != cls:
-        raise TaskFailure(f"dladm: invalid {'vnic' if cls == 'vnic' else cls} name '{name}': object not found")
+        raise TaskFailure(f"dladm: invalid {cls} name '{name}': object not found")
     if link.get("zone"):
-        raise TaskFailure(f"dladm: {cmd} failed: link busy ({name} is in use by zone {link['zone']})")
+        raise TaskFailure(f"dladm: {what} deletion failed: link busy ({name} is in use by zone {link['zone']})")
     if _plumbed(st, name):
-        raise TaskFailure(f"dladm: {cmd} failed: link busy ({name} has an IP interface; ipadm delete-if {name} first)")
+        raise TaskFailure(f"dladm: {what} deletion failed: link busy "
+                          f"({name} has an IP interface; ipadm delete-if {name} first)")
     del st.links[name]
     touch(sim, name)
 
 
 def delete_vnic_finish(sim, t):
-    _delete_link(sim, t, t["_ctx"]["name"], "vnic", "vnic deletion")
-    _out(t, f"VNIC {t['_ctx']['name']} deleted")
+    """executeDeleteVNICTask: dladm delete-vnic, then the VNIC's monitoring rows are destroyed."""
+    name = t["_ctx"]["name"]
+    try:
+        _delete_link(sim, t, name, "vnic", "vnic")
+    except TaskFailure as exc:
+        raise TaskFailure(f"Failed to delete VNIC {name}: {exc}") from None
+    forget(sim, name)
+    _out(t, f"VNIC {name} deleted successfully")
 
 
 def set_vnic_props_finish(sim, t):
-    st = sim.state
-    c = t["_ctx"]
-    link = st.links.get(c["name"])
-    if link is None or link["class"] != "vnic":
-        raise TaskFailure(f"dladm: invalid vnic name '{c['name']}': object not found")
-    parent = st.links.get(link.get("over")) or {}
-    for key, value in c["properties"].items():
-        if key == "mtu":
-            if int(value) > int(parent.get("mtu", 1500)):
-                raise TaskFailure(f"dladm: warning: cannot set link property 'mtu' on '{c['name']}': value out of range")
-            link["mtu"] = int(value)
-        elif value in (None, ""):
-            link["props"].pop(key, None)       # dladm reset-linkprop
-        else:
-            link["props"][key] = str(value)
-    touch(sim, c["name"])
-
-
-def create_etherstub_finish(sim, t):
-    st = sim.state
-    name = t["_ctx"]["name"]
-    if name in st.links:
-        raise TaskFailure(f"dladm: create-etherstub failed: object already exists ({name})")
-    st.links[name] = {"name": name, "class": "etherstub", "over": None, "mtu": 9000, "state": "unknown", "speed": 0,
-                      "duplex": "unknown", "mac": _derived_mac(f"etherstub/{name}"), "macaddrtype": "random", "vid": 0,
-                      "zone": None, "temporary": bool(t["_ctx"].get("temporary")), "props": {}, "created_at": now_iso()}
-    touch(sim, name)
-
-
-def delete_etherstub_finish(sim, t):
+    """executeSetVNICPropertiesTask: ONE `dladm set-linkprop -p k=v,... vnic`.
+    dladm sets what it can and warns about the rest; any warning fails the task."""
     st = sim.state
     c = t["_ctx"]
     name = c["name"]
-    if name not in st.links or st.links[name]["class"] != "etherstub":
-        raise TaskFailure(f"dladm: invalid etherstub name '{name}': object not found")
-    vnics = _vnics_over(st, name)
-    if vnics and not c.get("force"):
-        raise TaskFailure(f"dladm: etherstub deletion failed: link busy (VNICs on {name}: {', '.join(vnics)})")
-    for vnic in vnics:
-        _out(t, f"dladm delete-vnic {vnic}")
-        _delete_link(sim, t, vnic, "vnic", "vnic deletion")
+    link = st.links.get(name)
+    if link is None or link["class"] != "vnic":
+        raise TaskFailure(f"Failed to set VNIC {name} properties: dladm: invalid link name '{name}'")
+    parent = st.links.get(link.get("over")) or {}
+    warnings = []
+    for key, value in _vnic_props(c["properties"]).items():
+        if value == "":
+            warnings.append(f"dladm: warning: no value specified for '{key}'")      # [mem]
+            continue
+        problem = _prop_problem(key, value, parent)
+        if problem:
+            warnings.append(f"dladm: warning: cannot set link property '{key}' on '{name}': {problem}")
+        elif key == "mtu":
+            link["mtu"] = int(value)
+        else:
+            link["props"][key] = value
+    touch(sim, name)
+    if warnings:
+        raise TaskFailure(f"Failed to set VNIC {name} properties: " + "\n".join(warnings))
+    _out(t, f"VNIC {name} properties set successfully")
+
+
+def create_etherstub_finish(sim, t):
+    """executeCreateEtherstubTask: `dladm create-etherstub [-t] NAME`."""
+    st = sim.state
+    name = t["_ctx"]["name"]
+    if len(name) > MAX_LINK_NAME:
+        raise TaskFailure(f"Failed to create etherstub {name}: dladm: link name too long '{name}'")
+    if not valid_link_name(name):   # the controller lets names without a trailing digit through
+        raise TaskFailure(f"Failed to create etherstub {name}: dladm: invalid link name '{name}'")
+    if name in st.links:
+        raise TaskFailure(f"Failed to create etherstub {name}: dladm: etherstub creation failed: object already exists")
+    st.links[name] = {"name": name, "class": "etherstub", "over": None, "mtu": 9000, "state": "unknown", "speed": 0,
+                      "duplex": "unknown", "mac": _derived_mac(f"etherstub/{name}"), "macaddrtype": "random", "vid": 0,
+                      "zone": None, "temporary": js_truthy(t["_ctx"].get("temporary")), "props": {},
+                      "created_at": now_iso()}
+    touch(sim, name)
+    _out(t, f"Etherstub {name} created successfully")
+
+
+def delete_etherstub_finish(sim, t):
+    """executeDeleteEtherstubTask: with force, `dladm delete-vnic` for each VNIC on
+    it (failures ignored; their monitoring rows are left to the collector), then
+    `dladm delete-etherstub`, which fails while any VNIC is left."""
+    st = sim.state
+    c = t["_ctx"]
+    name = c["name"]
+    if c.get("force"):
+        for vnic in _vnics_over(st, name):
+            _out(t, f"dladm delete-vnic {vnic}")
+            try:
+                _delete_link(sim, t, vnic, "vnic", "vnic")
+            except TaskFailure as exc:
+                add_line(t, str(exc), "stderr")
+    link = st.links.get(name)
+    if link is None or link["class"] != "etherstub":
+        raise TaskFailure(f"Failed to delete etherstub {name}: dladm: invalid etherstub name '{name}': "
+                          "object not found")
+    if _vnics_over(st, name):
+        raise TaskFailure(f"Failed to delete etherstub {name}: dladm: etherstub deletion failed: link busy")
     del st.links[name]
     touch(sim, name)
-    _out(t, f"Etherstub {name} deleted")
+    forget(sim, name)
+    _out(t, f"Etherstub {name} deleted successfully")
 
 
 def create_vlan_finish(sim, t):
+    """executeCreateVlanTask: `dladm create-vlan [-f] [-t] -l LINK -v VID NAME`."""
     st = sim.state
     c = t["_ctx"]
-    name, over, vid = c["name"], c["link"], int(c["vid"])
-    if name in st.links:
-        raise TaskFailure(f"dladm: create-vlan failed: object already exists ({name})")
+    name, over, vid = c["name"], c["link"], js_int(c["vid"])
+
+    def fail(text):
+        raise TaskFailure(f"Failed to create VLAN {name}: {text}")
+
+    if vid is None or not 1 <= vid <= 4094:
+        fail(f"dladm: invalid VLAN identifier '{js_str(c['vid'])}'")              # [mem]
+    if len(name) > MAX_LINK_NAME:
+        fail(f"dladm: link name too long '{name}'")
+    if not valid_link_name(name):
+        fail(f"dladm: invalid link name '{name}'")
     parent = st.links.get(over)
-    if parent is None or parent["class"] not in VLAN_OVER:
-        raise TaskFailure(f"dladm: invalid link name '{over}'")
+    if parent is None:
+        fail(f"dladm: invalid link name '{over}'")
+    if name in st.links:
+        fail(f"dladm: VLAN creation over {over} failed: object already exists")   # [mem]
+    if parent["class"] not in VLAN_OVER:
+        fail(f"dladm: VLAN creation over {over} failed: invalid argument")        # [guess]
     for link in st.links.values():
         if link["class"] == "vlan" and link.get("over") == over and int(link.get("vid") or 0) == vid:
-            raise TaskFailure(f"dladm: create-vlan failed: VLAN {vid} over {over} already exists ({link['name']})")
+            fail(f"dladm: VLAN creation over {over} failed: object already exists "
+                 f"(VLAN {vid} is {link['name']})")
     st.links[name] = {"name": name, "class": "vlan", "over": over, "mtu": parent.get("mtu", 1500),
                       "state": parent.get("state", "up"), "speed": parent.get("speed", 0),
                       "duplex": parent.get("duplex", "full"), "mac": parent.get("mac"), "macaddrtype": "fixed",
-                      "vid": vid, "zone": None, "temporary": bool(c.get("temporary")), "props": {},
+                      "vid": vid, "zone": None, "temporary": js_truthy(c.get("temporary")), "props": {},
                       "created_at": now_iso()}
     touch(sim, name)
+    _out(t, f"VLAN {name} created successfully (VID {vid}) over {over}")
 
 
 def delete_vlan_finish(sim, t):
-    _delete_link(sim, t, t["_ctx"]["name"], "vlan", "VLAN deletion")
+    name = t["_ctx"]["name"]
+    try:
+        _delete_link(sim, t, name, "vlan", "VLAN")
+    except TaskFailure as exc:
+        raise TaskFailure(f"Failed to delete VLAN {name}: {exc}") from None
+    forget(sim, name)
+    _out(t, f"VLAN {name} deleted successfully")
 
 
 # ---- IP addresses
@@ -468,18 +644,40 @@ def disable_addr_finish(sim, t):
 
 
 def forwarding_finish(sim, t):
+    """The agent's executeConfigureForwardingTask: `routeadm -u -e|-d ipv4-forwarding`
+    when `enabled` was sent (even null: -d), then `ipadm set-ifprop -p forwarding=on|off
+    -m ipv4 IF` per interface (off only when enabled is false). Errors are collected;
+    the task fails only when every step failed."""
     st = sim.state
     c = t["_ctx"]
-    for ifname in c.get("interfaces") or []:
-        if ifname not in st.ip_interfaces:
-            raise TaskFailure(f"ipadm: cannot set property 'forwarding' on '{ifname}': Interface does not exist")
-    if c.get("enabled") is not None:
-        word = "enabled" if c["enabled"] else "disabled"
+    enabled, interfaces = c.get("enabled"), c.get("interfaces")
+    errors, steps = [], 0
+    if c.get("has_enabled"):
+        steps += 1
+        word = "enabled" if js_truthy(enabled) else "disabled"
         st.forwarding["ipv4"] = {"current": word, "persistent": word}
-    value = "off" if c.get("enabled") is False else "on"
-    for ifname in c.get("interfaces") or []:
+    if js_truthy(interfaces) and not isinstance(interfaces, list):
+        if isinstance(interfaces, str):   # `interfaces.map` of a string
+            raise TaskFailure("IP forwarding configuration failed: interfaces.map is not a function")
+        interfaces = []
+    value = "off" if enabled is False else "on"
+    for ifname in interfaces or []:
+        steps += 1
+        ifname = js_str(ifname)
+        if ifname not in st.ip_interfaces:
+            errors.append(f"Interface {ifname}: ipadm: cannot set property 'forwarding' on '{ifname}': "
+                          "Interface does not exist")
+            continue
         st.ip_interfaces[ifname]["forwarding"] = {"current": value, "persistent": value}
     st.dirty = True
+    if errors:
+        for line in errors:
+            add_line(t, line, "stderr")
+        if len(errors) >= steps:
+            raise TaskFailure(f"IP forwarding configured with {len(errors)} error(s): " + "; ".join(errors))
+        _out(t, f"IP forwarding configured with {len(errors)} error(s)")
+        return
+    _out(t, "IP forwarding configured successfully")
 
 
 EXECUTORS = {
@@ -510,6 +708,34 @@ def address_row(sim, a: dict, stamp: str) -> dict:
             "scan_timestamp": stamp, "created_at": a["created_at"], "updated_at": a["updated_at"]}
 
 
+def live_address_row(a: dict) -> dict:
+    """One row of GET /network/addresses?live=true.  The agent runs `ipadm show-addr
+    -p -o addrobj,type,state,addr` and splits each line on ':' (its
+    NetworkQueryController.getIPAddresses).  With several fields ipadm escapes the
+    colons of an IPv6 address (`lo0/v6:static:ok:\\:\\:1/128`), so for IPv6 the
+    agent's `addr` is the fragment before the first escaped colon (`\\`, `fe80\\`)
+    and, having no ':' left, is classed v4.  Reproduced as the agent answers."""
+    line = ":".join(f.replace("\\", "\\\\").replace(":", "\\:")
+                    for f in (a["addrobj"], a["type"], a["state"], a["addr"]))
+    addrobj, atype, state, addr = line.split(":")[:4]
+    return {"addrobj": addrobj, "interface": addrobj.split("/")[0], "type": atype, "state": state, "addr": addr,
+            "ip_version": "v6" if ":" in addr else "v4", "source": "live"}
+
+
+def forwarding_view(text: str) -> dict:
+    """The agent's routeadm -p parse (NatController.getForwardingStatus): a
+    forwarding line says enabled only when it reads `persistent=enabled` /
+    `current=enabled`; anything else (`default`, `disabled`) is "disabled"."""
+    view = {"ipv4": {"current": "unknown", "persistent": "unknown"},
+            "ipv6": {"current": "unknown", "persistent": "unknown"}}
+    for line in text.split("\n"):
+        for proto in ("ipv4", "ipv6"):
+            if f"{proto}-forwarding" in line:
+                view[proto] = {"current": "enabled" if "current=enabled" in line else "disabled",
+                               "persistent": "enabled" if "persistent=enabled" in line else "disabled"}
+    return view
+
+
 def routeadm_text(st) -> str:
     """`routeadm -p` (one line per option; variable lines end with a space)."""
     v4, v6 = st.forwarding["ipv4"], st.forwarding["ipv6"]
@@ -536,20 +762,14 @@ class Network:
         self.st = sim.state
 
     # ---- shared
-    def _link_or_400(self, name, allowed, what):
+    def _exists(self, name, cls) -> bool:
+        """`dladm show-<cls> NAME` succeeds: only a link of that class counts."""
         link = self.st.links.get(name) if isinstance(name, str) else None
-        if link is None:
-            raise error(400, f"Link {name} not found", details=f"dladm: invalid link name '{name}'")
-        if link["class"] not in allowed:
-            raise error(400, f"Link {name} is a {link['class']}; {what} can only be created over: {', '.join(allowed)}")
-        return link
+        return link is not None and link["class"] == cls
 
-    def _name_free_or_400(self, name, kind_noun, cls):
-        link = self.st.links.get(name)
-        if link is not None:
-            if link["class"] == cls:
-                raise error(400, f"{kind_noun} {name} already exists")
-            raise error(400, f"Datalink {name} already exists (class {link['class']})")
+    @staticmethod
+    def _not_found_details(name, cls) -> str:
+        return f"dladm: invalid {cls} name '{name}': object not found"     # [tool] for show-vnic
 
     def _rows(self, req, cls):
         if truthy(req.q("live")):
@@ -603,46 +823,39 @@ class Network:
         return Response(200, rows[0])
 
     def vnic_create(self, req):
+        """VnicModificationController.createVNIC: name/link present, the name's
+        pattern, factory needs a slot, a random prefix is XX:XX:XX, vlan_id in
+        1-4094 (JS comparisons: null counts as 0), and `dladm show-vnic NAME`.
+        The link, the MAC and the properties are left to dladm, in the task."""
         body = body_of(req)
         name, over = body.get("name"), body.get("link")
-        if not name or not over:
+        mac = body.get("mac_address", "auto")
+        prefix, slot, vid = body.get("mac_prefix"), body.get("slot"), body.get("vlan_id")
+        if not js_truthy(name) or not js_truthy(over):
             raise error(400, "name and link are required")
-        if not valid_link_name(name):
-            raise error(400, f"Invalid VNIC name: {name}. Must start with a letter, contain only letters, digits "
-                             "and underscores, end with a digit, and be at most 31 characters")
-        self._name_free_or_400(name, "VNIC", "vnic")
-        self._link_or_400(over, VNIC_OVER, "VNICs")
-        vid = body.get("vlan_id")
-        if vid not in (None, ""):
-            if isinstance(vid, bool) or not str(vid).isdigit() or not 1 <= int(vid) <= 4094:
-                raise error(400, "vlan_id must be an integer between 1 and 4094")
-            vid = int(vid)
-        else:
-            vid = None
-        mac = body.get("mac_address") or "auto"
-        if mac not in ("auto", "random", "factory") and parse_mac(mac) is None:
-            raise error(400, f"Invalid mac_address: {mac}. Use auto, random, factory or a MAC address")
-        prefix = body.get("mac_prefix")
-        if prefix is not None:
-            parts = re.split(r"[:-]", str(prefix))
-            if mac != "random" or not 1 <= len(parts) <= 5 or not all(re.match(r"^[0-9a-fA-F]{1,2}$", p) for p in parts):
-                raise error(400, "mac_prefix must be 1-5 hex octets and requires mac_address=random")
-        slot = body.get("slot")
-        if slot is not None and (mac != "factory" or isinstance(slot, bool) or not str(slot).isdigit()):
-            raise error(400, "slot must be an integer and requires mac_address=factory")
-        props = self._check_props(body.get("properties"), required=False)
-        temporary = truthy(body.get("temporary"))
-        cmd = ["dladm create-vnic"] + (["-t"] if temporary else []) + [f"-l {over}"]
-        if mac == "random":
-            cmd.append("-m random" + (f" -r {prefix}" if prefix else ""))
-        elif mac == "factory":
-            cmd.append("-m factory" + (f" -n {slot}" if slot is not None else ""))
-        elif mac != "auto":
-            cmd.append(f"-m {fmt_mac(parse_mac(mac))}")
-        if vid:
-            cmd.append(f"-v {vid}")
-        if props:
-            cmd.append("-p " + ",".join(f"{k}={v}" for k, v in props.items()))
+        name, over = js_str(name), js_str(over)
+        if not LINK_NAME_RE.fullmatch(name):
+            raise error(400, "VNIC name must start with letter, contain alphanumeric/underscore, and end with number")
+        if mac == "factory" and "slot" not in body:
+            raise error(400, "slot is required when mac_address is factory")
+        if mac == "random" and js_truthy(prefix) and not RANDOM_PREFIX_RE.fullmatch(js_str(prefix)):
+            raise error(400, "mac_prefix must be in format XX:XX:XX when specified")
+        if "vlan_id" in body and js_out_of_range(vid, 1, 4094):
+            raise error(400, "vlan_id must be between 1 and 4094")
+        if self._exists(name, "vnic"):
+            raise error(400, f"VNIC {name} already exists")
+        temporary, props = body.get("temporary", False), body.get("properties", {})
+        cmd = ["dladm create-vnic"] + (["-t"] if js_truthy(temporary) else []) + [f"-l {over}"]
+        if mac == "factory":
+            cmd.append(f"-m factory -n {js_str(slot)}")
+        elif mac == "random":
+            cmd.append("-m random" + (f" -r {js_str(prefix)}" if js_truthy(prefix) else ""))
+        elif js_truthy(mac):
+            cmd.append(f"-m {js_str(mac)}")
+        if js_truthy(vid):
+            cmd.append(f"-v {js_str(vid)}")
+        if _vnic_props(props):
+            cmd.append("-p " + ",".join(f"{k}={v}" for k, v in _vnic_props(props).items()))
         cmd.append(name)
         ctx = {"name": name, "link": over, "mac_address": mac, "mac_prefix": prefix, "slot": slot, "vlan_id": vid,
                "temporary": temporary, "properties": props, "commands": [" ".join(cmd)]}
@@ -658,7 +871,8 @@ class Network:
 
     def vnic_delete(self, req):
         name = req.params["vnic"]
-        self._live_vnic_or_404(name)
+        if not self._exists(name, "vnic"):
+            raise error(404, f"VNIC {name} not found", details=self._not_found_details(name, "vnic"))
         temporary = truthy(req.q("temporary"))
         ctx = {"name": name, "temporary": temporary,
                "commands": [f"dladm delete-vnic {'-t ' if temporary else ''}{name}"]}
@@ -702,40 +916,21 @@ class Network:
                  "possible": ",".join(r["possible"]) or "--"} for r in rows]
         return Response(200, {"vnic": name, "properties": rows})
 
-    def _check_props(self, props, required: bool) -> dict:
-        if props is None and not required:
-            return {}
-        if not isinstance(props, dict) or (required and not props):
-            raise error(400, "properties must be a non-empty object" if required else "properties must be an object")
-        out = {}
-        for key, value in props.items():
-            if key not in VNIC_PROPS or key in READONLY_PROPS:
-                raise error(400, f"Invalid property: {key}", details=f"dladm: warning: invalid link property '{key}'")
-            value = "" if value is None else str(value)
-            possible = VNIC_PROPS[key][1]
-            if key == "mtu":
-                if not value.isdigit() or not 576 <= int(value) <= 9000:
-                    raise error(400, f"Invalid value for mtu: {value} (576-9000)")
-            elif key == "protection" and value:
-                bad = [v for v in value.split(",") if v not in possible]
-                if bad:
-                    raise error(400, f"Invalid value for protection: {value} (one or more of {', '.join(possible)})")
-            elif possible and value and value not in possible:
-                raise error(400, f"Invalid value for {key}: {value} (one of {', '.join(possible)})")
-            out[key] = value
-        return out
-
     def vnic_props_put(self, req):
+        """setVNICProperties: a non-empty properties object (checked first), then
+        `dladm show-vnic` (404); names and values are dladm's business, in the task."""
         name = req.params["vnic"]
         body = body_of(req)
-        self._live_vnic_or_404(name)
-        props = self._check_props(body.get("properties"), required=True)
-        temporary = truthy(body.get("temporary"))
-        cmds = [(f"dladm reset-linkprop {'-t ' if temporary else ''}-p {k} {name}" if v == "" else
-                 f"dladm set-linkprop {'-t ' if temporary else ''}-p {k}={v} {name}") for k, v in props.items()]
+        props, temporary = body.get("properties"), body.get("temporary", False)
+        if not isinstance(props, (dict, list)) or not props:
+            raise error(400, "properties object is required and must contain at least one property")
+        if not self._exists(name, "vnic"):
+            raise error(404, f"VNIC {name} not found", details=self._not_found_details(name, "vnic"))
+        pairs = ",".join(f"{k}={v}" for k, v in _vnic_props(props).items())
+        cmd = f"dladm set-linkprop {'-t ' if js_truthy(temporary) else ''}-p {pairs} {name}"
         t = queue_host_task(self.sim, req, "set_vnic_properties",
                             metadata={"vnic": name, "properties": props, "temporary": temporary},
-                            ctx={"name": name, "properties": props, "commands": cmds})
+                            ctx={"name": name, "properties": props, "commands": [cmd]})
         return task_created(t, f"VNIC property update task created for {name}", vnic_name=name, properties=props,
                             temporary=temporary)
 
@@ -756,30 +951,36 @@ class Network:
         return Response(200, rows[0])
 
     def etherstub_create(self, req):
+        """EtherstubController.createEtherstub: a name of letters, digits and '_'
+        starting with a letter (no trailing digit needed: dladm refuses that in the
+        task), and `dladm show-etherstub NAME` (another class's name passes)."""
         body = body_of(req)
-        name = body.get("name")
-        if not name:
+        name, temporary = body.get("name"), body.get("temporary", False)
+        if not js_truthy(name):
             raise error(400, "name is required")
-        if not valid_link_name(name):
-            raise error(400, f"Invalid etherstub name: {name}. Must start with a letter, contain only letters, "
-                             "digits and underscores, end with a digit, and be at most 31 characters")
-        self._name_free_or_400(name, "Etherstub", "etherstub")
-        temporary = truthy(body.get("temporary"))
+        name = js_str(name)
+        if not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9_]*", name):
+            raise error(400, "Etherstub name must start with letter and contain only alphanumeric characters and "
+                             "underscores")
+        if self._exists(name, "etherstub"):
+            raise error(400, f"Etherstub {name} already exists")
         t = queue_host_task(self.sim, req, "create_etherstub", metadata={"name": name, "temporary": temporary},
                             ctx={"name": name, "temporary": temporary,
-                                 "commands": [f"dladm create-etherstub {'-t ' if temporary else ''}{name}"]})
+                                 "commands": [f"dladm create-etherstub {'-t ' if js_truthy(temporary) else ''}{name}"]})
         return task_created(t, f"Etherstub creation task created for {name}", etherstub_name=name, temporary=temporary)
 
     def etherstub_delete(self, req):
+        """EtherstubController.deleteEtherstub: 404 unless `dladm show-etherstub`
+        knows it; without force, VNICs on it (`dladm show-vnic -l`) answer 400
+        {error, vnics, suggestion}."""
         name = req.params["etherstub"]
-        link = self.st.links.get(name)
-        if link is None or link["class"] != "etherstub":
-            raise error(404, f"Etherstub {name} not found")
+        if not self._exists(name, "etherstub"):
+            raise error(404, f"Etherstub {name} not found", details=self._not_found_details(name, "etherstub"))
         temporary, force = truthy(req.q("temporary")), truthy(req.q("force"))
         vnics = _vnics_over(self.st, name)
         if vnics and not force:
-            raise error(400, "VNICs still exist on the etherstub (delete them first or pass force=true)",
-                        details=f"{name} carries: {', '.join(vnics)}")
+            raise error(400, f"Cannot delete etherstub {name}. VNICs still exist on it: {', '.join(vnics)}",
+                        vnics=vnics, suggestion="Delete VNICs first or use force=true")
         t = queue_host_task(self.sim, req, "delete_etherstub",
                             metadata={"etherstub": name, "temporary": temporary, "force": force},
                             ctx={"name": name, "force": force, "temporary": temporary,
@@ -806,36 +1007,44 @@ class Network:
         return Response(200, rows[0])
 
     def vlan_create(self, req):
+        """VlanController.createVlan: vid and link present, vid in 1-4094 (a JS
+        comparison: a non-numeric vid passes), `dladm show-link LINK` of any class,
+        the name (given, or derived: `^[a-zA-Z]+\\d+$` links get
+        <base><1000*vid+ppa>, any other link vlan<vid>), then `dladm show-vlan NAME`
+        (a name held by another class passes; the task fails)."""
         body = body_of(req)
-        vid, over = body.get("vid"), body.get("link")
-        if vid in (None, "") or not over:
+        vid, over, name = body.get("vid"), body.get("link"), body.get("name")
+        if not js_truthy(vid) or not js_truthy(over):
             raise error(400, "vid and link are required")
-        if isinstance(vid, bool) or not str(vid).isdigit() or not 1 <= int(vid) <= 4094:
-            raise error(400, "vid must be an integer between 1 and 4094")
-        vid = int(vid)
-        self._link_or_400(over, VLAN_OVER, "VLANs")
-        name = body.get("name")
-        if not name:
-            # dladm's implicit name: driver + (vid * 1000 + instance) [mem]
-            m = re.match(r"^(.*?)(\d+)$", over)
-            name = f"{m.group(1)}{vid * 1000 + int(m.group(2))}"
-        if not valid_link_name(name):
-            raise error(400, f"Invalid VLAN name: {name}. Must start with a letter, contain only letters, digits "
-                             "and underscores, end with a digit, and be at most 31 characters")
-        self._name_free_or_400(name, "VLAN", "vlan")
-        force, temporary = truthy(body.get("force")), truthy(body.get("temporary"))
-        cmd = "dladm create-vlan " + ("-f " if force else "") + ("-t " if temporary else "") + f"-l {over} -v {vid} {name}"
+        if js_out_of_range(vid, 1, 4094):
+            raise error(400, "VLAN ID must be between 1 and 4094")
+        over = js_str(over)
+        if over not in self.st.links:
+            raise error(400, f"Underlying link {over} not found or not available")
+        if js_truthy(name):
+            name = js_str(name)
+        else:
+            m = re.fullmatch(r"([a-zA-Z]+)(\d+)", over)
+            if m:
+                n = js_number(vid)
+                name = m.group(1) + (js_str(1000 * n + int(m.group(2))) if n is not None else "NaN")
+            else:
+                name = f"vlan{js_str(vid)}"
+        if self._exists(name, "vlan"):
+            raise error(400, f"VLAN {name} already exists")
+        force, temporary = body.get("force", False), body.get("temporary", False)
+        cmd = ("dladm create-vlan " + ("-f " if js_truthy(force) else "") + ("-t " if js_truthy(temporary) else "")
+               + f"-l {over} -v {js_str(vid)} {name}")
         t = queue_host_task(self.sim, req, "create_vlan",
-                            metadata={"name": name, "vid": vid, "link": over, "force": force, "temporary": temporary},
+                            metadata={"vid": vid, "link": over, "name": name, "force": force, "temporary": temporary},
                             ctx={"name": name, "vid": vid, "link": over, "temporary": temporary, "commands": [cmd]})
-        return task_created(t, f"VLAN creation task created for {name}", vlan_name=name, vid=vid, over=over,
-                            temporary=temporary)
+        return task_created(t, f"VLAN creation task created for {name} (VID {js_str(vid)}) over {over}",
+                            vlan_name=name, vid=vid, over=over, temporary=temporary)
 
     def vlan_delete(self, req):
         name = req.params["vlan"]
-        link = self.st.links.get(name)
-        if link is None or link["class"] != "vlan":
-            raise error(404, f"VLAN {name} not found")
+        if not self._exists(name, "vlan"):
+            raise error(404, f"VLAN {name} not found", details=self._not_found_details(name, "vlan"))
         temporary = truthy(req.q("temporary"))
         t = queue_host_task(self.sim, req, "delete_vlan", metadata={"vlan": name, "temporary": temporary},
                             ctx={"name": name, "commands": [f"dladm delete-vlan {'-t ' if temporary else ''}{name}"]})
@@ -843,8 +1052,16 @@ class Network:
 
     # ---- IP addresses
     def address_list(self, req):
-        stamp = now_iso()
-        rows = [address_row(self.sim, a, stamp) for a in sorted(self.st.addresses.values(), key=lambda a: a["id"])]
+        """NetworkQueryController.getIPAddresses: the monitoring rows, or with
+        live=true ipadm's reduced rows (see live_address_row), filtered after the
+        parse; live `total` counts the returned rows, the DB's all matches."""
+        live = truthy(req.q("live"))
+        ordered = sorted(self.st.addresses.values(), key=lambda a: a["id"])
+        if live:
+            rows = [live_address_row(a) for a in ordered]
+        else:
+            stamp = now_iso()
+            rows = [address_row(self.sim, a, stamp) for a in ordered]
         if req.q("interface"):
             rows = [r for r in rows if str(req.q("interface")) in r["interface"]]
         for key in ("ip_version", "type", "state"):
@@ -852,8 +1069,8 @@ class Network:
                 rows = [r for r in rows if r[key] == req.q(key)]
         total = len(rows)
         rows = rows[:_limit(req)]
-        return Response(200, {"addresses": rows, "total": total,
-                              "source": "live" if truthy(req.q("live")) else "database"})
+        return Response(200, {"addresses": rows, "total": len(rows) if live else total,
+                              "source": "live" if live else "database"})
 
     def address_create(self, req):
         body = body_of(req)
@@ -933,28 +1150,33 @@ class Network:
 
     # ---- forwarding
     def forwarding_get(self, req):
+        """NatController.getForwardingStatus: routeadm -p parsed (enabled/disabled
+        only), the per-interface ipadm rows, and routeadm's text trimmed."""
         st = self.st
+        raw = routeadm_text(st).strip()
         interfaces = [{"interface": name, **st.ip_interfaces[name]["forwarding"]} for name in sorted(st.ip_interfaces)]
-        return Response(200, {"forwarding": {k: dict(st.forwarding[k]) for k in ("ipv4", "ipv6")},
-                              "interfaces": interfaces, "raw": routeadm_text(st)})
+        return Response(200, {"forwarding": forwarding_view(raw), "interfaces": interfaces, "raw": raw})
 
     def forwarding_put(self, req):
+        """configureForwarding: 400 only when enabled is absent and interfaces is
+        empty; no type checks. The echo omits what was not sent (undefined)."""
         body = body_of(req)
         enabled, interfaces = body.get("enabled"), body.get("interfaces")
-        if enabled is None and interfaces is None:
-            raise error(400, "At least one of enabled or interfaces is required")
-        if enabled is not None and not isinstance(enabled, bool):
-            raise error(400, "enabled must be a boolean")
-        if interfaces is not None and not (isinstance(interfaces, list) and all(isinstance(i, str) for i in interfaces)):
-            raise error(400, "interfaces must be an array of interface names")
+        no_list = not js_truthy(interfaces) or (isinstance(interfaces, (list, str)) and len(interfaces) == 0)
+        if "enabled" not in body and no_list:
+            raise error(400, "enabled or interfaces must be specified")
         cmds = []
-        if enabled is not None:
-            cmds.append(f"routeadm -u {'-e' if enabled else '-d'} ipv4-forwarding")
-        for ifname in interfaces or []:
-            cmds.append(f"ipadm set-ifprop -p forwarding={'off' if enabled is False else 'on'} -m ipv4 {ifname}")
-        t = queue_host_task(self.sim, req, "configure_forwarding", metadata={"enabled": enabled, "interfaces": interfaces},
-                            ctx={"enabled": enabled, "interfaces": interfaces, "commands": cmds})
-        return task_created(t, "Forwarding configuration task queued", enabled=enabled, interfaces=interfaces)
+        if "enabled" in body:
+            cmds.append(f"routeadm -u {'-e' if js_truthy(enabled) else '-d'} ipv4-forwarding")
+        if isinstance(interfaces, list):
+            for ifname in interfaces:
+                cmds.append(f"ipadm set-ifprop -p forwarding={'off' if enabled is False else 'on'} -m ipv4 "
+                            f"{js_str(ifname)}")
+        echo = {k: body[k] for k in ("enabled", "interfaces") if k in body}
+        t = queue_host_task(self.sim, req, "configure_forwarding", metadata=echo,
+                            ctx={"enabled": enabled, "has_enabled": "enabled" in body, "interfaces": interfaces,
+                                 "commands": cmds})
+        return task_created(t, "IP forwarding configuration task queued", **echo)
 
 
 def register(router, sim):

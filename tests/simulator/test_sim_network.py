@@ -2,11 +2,14 @@
 the lagging monitoring lists, IP addresses, forwarding, NAT, DHCP."""
 from __future__ import annotations
 
+import re
 import time
+from datetime import datetime, timezone
 
 import pytest
 
 from sim_helpers import Api, Simulator, bootstrap
+from zoneweaver_sim.natdhcp import svcs_stime
 
 
 @pytest.fixture(autouse=True)
@@ -28,6 +31,10 @@ def done(api, resp, status="completed") -> dict:
     t = api.wait(body["task_id"])
     assert t["status"] == status, t
     return t
+
+
+def output(api, t) -> list[str]:
+    return [e["data"] for e in api.get(f"/tasks/{t['id']}/output").json()["output"]]
 
 
 def names(rows, key="link"):
@@ -57,38 +64,71 @@ def test_links_are_seeded(api):
 
 
 def test_vnic_validation_and_existing_name_is_400(api):
-    for name in ("vnic", "0vnic1", "vnic-1", "v" * 31 + "1", "vnic01x"):
+    # The agent's VnicModificationController.createVNIC checks only: name and link given, the
+    # name's pattern, a slot for mac_address=factory, a XX:XX:XX prefix for random, vlan_id in
+    # 1-4094 (a JS comparison: null counts as 0) and `dladm show-vnic NAME`.
+    for name in ("vnic", "0vnic1", "vnic-1", "vnic01x", "vnic0\n"):
         r = api.post("/network/vnics", json={"name": name, "link": "igb0"})
-        assert r.status_code == 400 and "Invalid VNIC name" in r.json()["error"], (name, r.text)
-    bad = [({"name": "vnic0"}, "required"), ({"name": "vnic0", "link": "nope0"}, "Link nope0 not found"),
-           ({"name": "vnic0", "link": "igb0", "vlan_id": 4095}, "vlan_id"),
-           ({"name": "vnic0", "link": "igb0", "vlan_id": 0}, "vlan_id"),
-           ({"name": "vnic0", "link": "igb0", "mac_address": "zz:1"}, "mac_address"),
-           ({"name": "vnic0", "link": "igb0", "properties": {"bogus": "1"}}, "Invalid property")]
+        assert r.status_code == 400, (name, r.text)
+        assert r.json() == {"error": "VNIC name must start with letter, contain alphanumeric/underscore, "
+                                     "and end with number"}, (name, r.text)
+    bad = [({"name": "vnic0"}, "name and link are required"),
+           ({"name": "vnic0", "link": "igb0", "vlan_id": 4095}, "vlan_id must be between 1 and 4094"),
+           ({"name": "vnic0", "link": "igb0", "vlan_id": 0}, "vlan_id must be between 1 and 4094"),
+           ({"name": "vnic0", "link": "igb0", "vlan_id": None}, "vlan_id must be between 1 and 4094"),
+           ({"name": "vnic0", "link": "igb0", "mac_address": "factory"}, "slot is required when mac_address is factory"),
+           ({"name": "vnic0", "link": "igb0", "mac_address": "random", "mac_prefix": "2:8:20"},
+            "mac_prefix must be in format XX:XX:XX when specified")]
     for body, text in bad:
         r = api.post("/network/vnics", json=body)
-        assert r.status_code == 400 and text in r.json()["error"], (body, r.text)
+        assert r.status_code == 400 and r.json() == {"error": text}, (body, r.text)
+    # The link, the MAC and the properties are dladm's business: accepted, and the task fails.
+    for body, text in (({"name": "vnic0", "link": "nope0"}, "dladm: invalid link name 'nope0'"),
+                       ({"name": "vnic0", "link": "igb0", "mac_address": "zz:1"}, "dladm: invalid MAC address 'zz:1'"),
+                       ({"name": "vnic0", "link": "igb0", "properties": {"bogus": "1"}}, "object not found"),
+                       ({"name": "vnic0", "link": "igb0", "properties": {"priority": "urgent"}}, "invalid value"),
+                       ({"name": "v" * 31 + "1", "link": "igb0"}, "link name too long")):
+        t = done(api, api.post("/network/vnics", json=body), "failed")
+        assert t["error_message"].startswith(f"Failed to create VNIC {body['name']}: ") and text in t["error_message"], t
     r = api.post("/network/vnics", json={"name": "vnic0", "link": "igb0", "vlan_id": 11,
                                          "mac_address": "02:08:20:0a:0b:0c", "properties": {"maxbw": "100M"}})
     body = r.json()
     assert body["vnic_name"] == "vnic0" and body["underlying_link"] == "igb0"
+    assert body["message"] == "VNIC creation task created for vnic0"
     t = done(api, r)
-    out = [e["data"] for e in api.get(f"/tasks/{t['id']}/output").json()["output"]]
-    assert "dladm create-vnic -l igb0 -m 2:8:20:a:b:c -v 11 -p maxbw=100M vnic0" in out
+    # executeCreateVNICTask passes the MAC as given; dladm prints it without leading zeros
+    assert "dladm create-vnic -l igb0 -m 02:08:20:0a:0b:0c -v 11 -p maxbw=100M vnic0" in output(api, t)
     row = api.get("/network/vnics/vnic0").json()
-    # illumos prints MACs without leading zeros
     assert (row["macaddress"], row["macaddrtype"], row["vid"], row["over"], row["class"]) == \
         ("2:8:20:a:b:c", "fixed", 11, "igb0", "vnic")
     again = api.post("/network/vnics", json={"name": "vnic0", "link": "ixgbe0"})
     assert again.status_code == 400 and again.json()["error"] == "VNIC vnic0 already exists"
     assert api.get("/network/vnics/nope0").json() == {"error": "VNIC nope0 not found"}
-    assert api.delete("/network/vnics/nope0").status_code == 404
+    r = api.delete("/network/vnics/nope0")
+    assert r.status_code == 404 and r.json()["error"] == "VNIC nope0 not found" and "details" in r.json()
     rnd = api.post("/network/vnics", json={"name": "vnic1", "link": "ixgbe0", "mac_address": "random"})
     done(api, rnd)
     mac = api.get("/network/vnics/vnic1").json()["macaddress"]
     assert mac.startswith("2:8:20:") and all(len(o) <= 2 and not (len(o) == 2 and o[0] == "0") for o in mac.split(":"))
     assert names(vnics(api, over="ixgbe0")) == ["vnic1"]
     assert names(vnics(api, limit=1)) == ["vnic0"]
+    assert "dladm create-vnic -l igb0 -m auto vnic2" in output(api, done(api, api.post(
+        "/network/vnics", json={"name": "vnic2", "link": "igb0"})))
+
+
+def test_a_name_held_by_another_link_class_fails_in_the_task(api):
+    # The controllers ask dladm about their own class only (`dladm show-vnic|show-etherstub|
+    # show-vlan NAME`, VnicModificationController / EtherstubController / VlanController): a
+    # name taken by another kind of link is accepted, and dladm refuses it in the task.
+    done(api, api.post("/network/etherstubs", json={"name": "stub1"}))
+    done(api, api.post("/network/vnics", json={"name": "vnic1", "link": "igb0"}))
+    t = done(api, api.post("/network/vnics", json={"name": "stub1", "link": "igb0"}), "failed")
+    assert t["error_message"] == "Failed to create VNIC stub1: dladm: vnic creation over igb0 failed: object already exists"
+    t = done(api, api.post("/network/etherstubs", json={"name": "vnic1"}), "failed")
+    assert t["error_message"] == "Failed to create etherstub vnic1: dladm: etherstub creation failed: object already exists"
+    t = done(api, api.post("/network/vlans", json={"vid": 5, "link": "igb0", "name": "stub1"}), "failed")
+    assert t["error_message"].startswith("Failed to create VLAN stub1: ") and "object already exists" in t["error_message"]
+    assert api.post("/network/etherstubs", json={"name": "stub1"}).json() == {"error": "Etherstub stub1 already exists"}
 
 
 def test_list_lag(api):
@@ -105,11 +145,14 @@ def test_list_lag(api):
         time.sleep(0.05)
     row = api.get("/network/vnics/vnic7").json()
     assert row["scan_timestamp"] and isinstance(row["id"], int)
+    # executeDeleteVNICTask destroys the VNIC's NetworkInterfaces rows itself once dladm
+    # succeeded: a deleted VNIC leaves the list at once (no collector lag)
     done(api, api.delete("/network/vnics/vnic7"))
-    assert "vnic7" in names(vnics(api))                     # deleted, still listed until the next refresh
-    assert api.delete("/network/vnics/vnic7").status_code == 404
-    time.sleep(0.45)
     assert "vnic7" not in names(vnics(api))
+    assert api.delete("/network/vnics/vnic7").status_code == 404
+    # a VNIC created and deleted before the collector saw it never shows up
+    done(api, api.post("/network/vnics", json={"name": "vnic8", "link": "igb0"}))
+    done(api, api.delete("/network/vnics/vnic8"))
     # etherstubs and VLANs lag the same way; list_lag 0 is immediately consistent
     done(api, api.post("/network/etherstubs", json={"name": "stub7"}))
     body = api.get("/network/etherstubs").json()
@@ -119,6 +162,7 @@ def test_list_lag(api):
     assert names(api.get("/network/vlans").json()["vlans"]) == ["vlan7"]
     time.sleep(0.45)
     assert names(api.get("/network/etherstubs").json()["etherstubs"]) == ["stub7"]
+    assert "vnic8" not in names(vnics(api))
 
 
 def test_etherstub_delete_refused_while_vnics_sit_on_it(api):
@@ -126,31 +170,49 @@ def test_etherstub_delete_refused_while_vnics_sit_on_it(api):
     assert r.json()["etherstub_name"] == "stub0" and r.json()["temporary"] is False
     done(api, r)
     assert api.post("/network/etherstubs", json={"name": "stub0"}).json()["error"] == "Etherstub stub0 already exists"
-    assert api.post("/network/etherstubs", json={"name": "stub"}).status_code == 400
+    # EtherstubController.createEtherstub's pattern needs no trailing digit; dladm does
+    assert api.post("/network/etherstubs", json={"name": "0stub"}).json() == \
+        {"error": "Etherstub name must start with letter and contain only alphanumeric characters and underscores"}
+    t = done(api, api.post("/network/etherstubs", json={"name": "stub"}), "failed")
+    assert t["error_message"] == "Failed to create etherstub stub: dladm: invalid link name 'stub'"
     done(api, api.post("/network/vnics", json={"name": "h_vnic0", "link": "stub0"}))
     done(api, api.post("/network/vnics", json={"name": "h_vnic1", "link": "stub0"}))
     row = api.get("/network/etherstubs/stub0").json()
     assert row["class"] == "etherstub" and row["mtu"] == 9000
     r = api.delete("/network/etherstubs/stub0")
     assert r.status_code == 400
-    assert r.json() == {"error": "VNICs still exist on the etherstub (delete them first or pass force=true)",
-                        "details": "stub0 carries: h_vnic0, h_vnic1"}
+    # EtherstubController.deleteEtherstub: the VNICs from `dladm show-vnic -l stub0 -p -o link`
+    assert r.json() == {"error": "Cannot delete etherstub stub0. VNICs still exist on it: h_vnic0, h_vnic1",
+                        "vnics": ["h_vnic0", "h_vnic1"], "suggestion": "Delete VNICs first or use force=true"}
     t = done(api, api.delete("/network/etherstubs/stub0", params={"force": "true"}))
-    out = [e["data"] for e in api.get(f"/tasks/{t['id']}/output").json()["output"]]
+    out = output(api, t)
     assert "dladm delete-vnic h_vnic0" in out and "dladm delete-etherstub stub0" in out
     assert vnics(api) == [] and api.get("/network/etherstubs").json()["etherstubs"] == []
     assert api.get("/network/etherstubs/stub0").json() == {"error": "Etherstub stub0 not found"}
-    assert api.delete("/network/etherstubs/stub0").status_code == 404
+    r = api.delete("/network/etherstubs/stub0")
+    assert r.status_code == 404 and r.json()["error"] == "Etherstub stub0 not found" and r.json()["details"]
 
 
 def test_vlans(api):
-    for body in ({"vid": 0, "link": "igb0"}, {"vid": 4095, "link": "igb0"}, {"vid": 5, "link": "nope0"},
-                 {"link": "igb0"}, {"vid": 5, "link": "igb0", "name": "vlan-5"}):
-        assert api.post("/network/vlans", json=body).status_code == 400, body
+    # VlanController.createVlan: vid and link given, vid in 1-4094, `dladm show-link LINK`
+    # (any class), then `dladm show-vlan NAME`
+    for body, text in (({"vid": 0, "link": "igb0"}, "vid and link are required"),
+                       ({"link": "igb0"}, "vid and link are required"),
+                       ({"vid": 4095, "link": "igb0"}, "VLAN ID must be between 1 and 4094"),
+                       ({"vid": "0", "link": "igb0"}, "VLAN ID must be between 1 and 4094"),
+                       ({"vid": 5, "link": "nope0"}, "Underlying link nope0 not found or not available")):
+        r = api.post("/network/vlans", json=body)
+        assert r.status_code == 400 and r.json() == {"error": text}, (body, r.text)
+    t = done(api, api.post("/network/vlans", json={"vid": 5, "link": "igb0", "name": "vlan-5"}), "failed")
+    assert t["error_message"] == "Failed to create VLAN vlan-5: dladm: invalid link name 'vlan-5'"
     done(api, api.post("/network/etherstubs", json={"name": "stub0"}))
-    assert "can only be created over" in api.post("/network/vlans", json={"vid": 5, "link": "stub0"}).json()["error"]
+    r = api.post("/network/vlans", json={"vid": 5, "link": "stub0"})       # any class passes show-link
+    assert r.json()["vlan_name"] == "stub5000"
+    assert "failed" in done(api, r, "failed")["error_message"]
     r = api.post("/network/vlans", json={"vid": 20, "link": "igb0"})
-    assert r.json()["vlan_name"] == "igb20000" and r.json()["vid"] == 20 and r.json()["over"] == "igb0"   # dladm's name
+    body = r.json()
+    assert (body["vlan_name"], body["vid"], body["over"], body["temporary"]) == ("igb20000", 20, "igb0", False)
+    assert body["message"] == "VLAN creation task created for igb20000 (VID 20) over igb0"
     done(api, r)
     t = done(api, api.post("/network/vlans", json={"vid": 20, "link": "igb0", "name": "vlan20"}), "failed")
     assert "already exists" in t["error_message"]
@@ -160,7 +222,28 @@ def test_vlans(api):
     assert body["total"] == 1 and body["source"] == "database"
     assert api.get("/network/vlans", params={"live": "true"}).json()["source"] == "live"
     done(api, api.delete("/network/vlans/igb20000"))
-    assert api.delete("/network/vlans/igb20000").json() == {"error": "VLAN igb20000 not found"}
+    assert "igb20000" not in names(api.get("/network/vlans").json()["vlans"])    # the task destroys its rows
+    r = api.delete("/network/vlans/igb20000")
+    assert r.status_code == 404 and r.json()["error"] == "VLAN igb20000 not found" and r.json()["details"]
+
+
+def test_derived_vlan_names_follow_the_agent(api):
+    # VlanController.createVlan derives <base><1000*vid+ppa> only for links matching
+    # ^[a-zA-Z]+\d+$; any other link name (e1000g0, provisioning_0) gives vlan<vid>
+    api.sim.state.links["e1000g0"] = dict(api.sim.state.links["igb1"], name="e1000g0", device="e1000g0")
+    done(api, api.post("/network/etherstubs", json={"name": "zwestub_0"}))
+    done(api, api.post("/network/vnics", json={"name": "provisioning_0", "link": "zwestub_0"}))
+    for link, vid, name in (("e1000g0", 20, "vlan20"), ("igb1", 3, "igb3001"), ("ixgbe0", "7", "ixgbe7000"),
+                            ("provisioning_0", 9, "vlan9"), ("zwestub_0", 4, "vlan4")):
+        r = api.post("/network/vlans", json={"vid": vid, "link": link})
+        assert r.status_code == 202 and r.json()["vlan_name"] == name, (link, r.text)
+        assert r.json()["vid"] == vid                  # echoed as sent
+        api.wait(r.json()["task_id"])
+    rows = {row["link"]: row for row in api.get("/network/vlans", params={"live": "true"}).json()["vlans"]}
+    assert (rows["vlan20"]["over"], rows["vlan20"]["vid"]) == ("e1000g0", 20)
+    assert rows["ixgbe7000"]["vid"] == 7
+    assert "vlan9" not in rows and "vlan4" not in rows          # dladm refuses a VLAN over a VNIC/etherstub
+    assert api.post("/network/vlans", json={"vid": 20, "link": "e1000g0"}).json() == {"error": "VLAN vlan20 already exists"}
 
 
 def test_vnic_properties(api):
@@ -175,16 +258,27 @@ def test_vnic_properties(api):
                                      "possible": "low,medium,high"}
         assert props["maxbw"] == {"property": "maxbw", "value": "--", "default": "--", "possible": "--"}
     assert props["mtu"]["value"] == "1500"
-    assert api.put("/network/vnics/vnic0/properties", json={"properties": {"priority": "bogus"}}).status_code == 400
-    assert api.put("/network/vnics/vnic0/properties", json={"properties": {}}).status_code == 400
+    # VnicModificationController.setVNICProperties: a non-empty properties object (checked before
+    # the VNIC), `dladm show-vnic` for the 404; names and values go to dladm in the task
+    empty = {"error": "properties object is required and must contain at least one property"}
+    assert api.put("/network/vnics/vnic0/properties", json={"properties": {}}).json() == empty
+    assert api.put("/network/vnics/nope0/properties", json={"properties": {}}).json() == empty
     assert api.put("/network/vnics/nope0/properties", json={"properties": {"priority": "low"}}).status_code == 404
+    t = done(api, api.put("/network/vnics/vnic0/properties", json={"properties": {"priority": "bogus"}}), "failed")
+    assert t["error_message"] == ("Failed to set VNIC vnic0 properties: dladm: warning: cannot set link property "
+                                  "'priority' on 'vnic0': invalid value")
     t = done(api, api.put("/network/vnics/vnic0/properties", json={"properties": {"mtu": 9000}}), "failed")
     assert "value out of range" in t["error_message"]       # above igb0's MTU
-    done(api, api.put("/network/vnics/vnic0/properties",
-                      json={"properties": {"maxbw": "100M", "priority": "low", "allowed-ips": "10.0.0.5"}}))
+    t = done(api, api.put("/network/vnics/vnic0/properties",
+                          json={"properties": {"maxbw": "100M", "priority": "low", "allowed-ips": "10.0.0.5"}}))
+    # executeSetVNICPropertiesTask: one set-linkprop with every pair
+    assert "dladm set-linkprop -p maxbw=100M,priority=low,allowed-ips=10.0.0.5 vnic0" in output(api, t)
     got = api.get("/network/vnics/vnic0/properties", params={"property": "maxbw,priority,allowed-ips"}).json()
     assert {p["property"]: p["value"] for p in got["properties"]} == \
         {"maxbw": "100M", "priority": "low", "allowed-ips": "10.0.0.5"}
+    # `-p maxbw=` is no reset: dladm wants a value [mem]
+    assert "no value specified for 'maxbw'" in done(api, api.put(
+        "/network/vnics/vnic0/properties", json={"properties": {"maxbw": ""}}), "failed")["error_message"]
     stats = api.get("/network/vnics/vnic0/stats").json()
     assert stats["vnic"] == "vnic0" and stats["statistics"]["oerrors"] == 0
 
@@ -240,20 +334,58 @@ def test_ip_addresses(api):
     assert "vnic0/v4" not in names(api.get("/network/addresses").json()["addresses"], "addrobj")
 
 
+def test_live_address_list_reproduces_the_agents_ipv6_parse(api):
+    # NetworkQueryController.getIPAddresses (live=true) splits `ipadm show-addr -p -o
+    # addrobj,type,state,addr` lines on ':'; ipadm escapes an IPv6 address's colons when it
+    # prints several fields, so the agent's addr is the piece before the first one, and
+    # having no ':' it is classed v4. The database rows (live unset) are whole.
+    live = api.get("/network/addresses", params={"live": "true"}).json()
+    assert live["source"] == "live" and live["total"] == len(live["addresses"])
+    rows = {row["addrobj"]: row for row in live["addresses"]}
+    assert rows["igb0/v4"] == {"addrobj": "igb0/v4", "interface": "igb0", "type": "static", "state": "ok",
+                               "addr": "192.168.10.20/24", "ip_version": "v4", "source": "live"}
+    assert rows["lo0/v6"] == {"addrobj": "lo0/v6", "interface": "lo0", "type": "static", "state": "ok",
+                              "addr": "\\", "ip_version": "v4", "source": "live"}
+    assert api.get("/network/addresses", params={"live": "true", "ip_version": "v6"}).json()["addresses"] == []
+    db = {row["addrobj"]: row for row in api.get("/network/addresses").json()["addresses"]}
+    assert (db["lo0/v6"]["addr"], db["lo0/v6"]["ip_version"]) == ("::1/128", "v6")
+    limited = api.get("/network/addresses", params={"live": "true", "limit": 1}).json()
+    assert limited["total"] == 1 == len(limited["addresses"])          # live counts what it returns
+    assert api.get("/network/addresses", params={"limit": 1}).json()["total"] == len(db)
+
+
 def test_forwarding(api):
     body = api.get("/network/forwarding").json()
-    assert body["forwarding"]["ipv4"] == {"current": "disabled", "persistent": "default"}
+    # NatController.getForwardingStatus: a routeadm line reads enabled only with
+    # persistent=enabled / current=enabled, anything else is "disabled"; raw is trimmed
+    assert body["forwarding"] == {"ipv4": {"current": "disabled", "persistent": "disabled"},
+                                  "ipv6": {"current": "disabled", "persistent": "disabled"}}
     assert "ipv4-forwarding persistent=default default=disabled current=disabled" in body["raw"]
-    assert api.put("/network/forwarding", json={}).status_code == 400
-    assert api.put("/network/forwarding", json={"enabled": "yes"}).status_code == 400
+    assert body["raw"] == body["raw"].strip()
+    # configureForwarding: 400 only when enabled is absent and interfaces empty; no type checks
+    for empty in ({}, {"interfaces": []}):
+        r = api.put("/network/forwarding", json=empty)
+        assert r.status_code == 400 and r.json() == {"error": "enabled or interfaces must be specified"}
+    r = api.put("/network/forwarding", json={"interfaces": ["igb0"]})
+    assert "enabled" not in r.json() and r.json()["interfaces"] == ["igb0"]    # undefined is not echoed
+    assert r.json()["message"] == "IP forwarding configuration task queued"
+    done(api, r)
+    t = done(api, api.put("/network/forwarding", json={"enabled": "yes"}))      # truthy: routeadm -e
+    assert "routeadm -u -e ipv4-forwarding" in output(api, t)
     t = done(api, api.put("/network/forwarding", json={"enabled": True, "interfaces": ["igb0"]}))
-    out = [e["data"] for e in api.get(f"/tasks/{t['id']}/output").json()["output"]]
+    out = output(api, t)
     assert "routeadm -u -e ipv4-forwarding" in out and "ipadm set-ifprop -p forwarding=on -m ipv4 igb0" in out
     body = api.get("/network/forwarding").json()
     assert body["forwarding"]["ipv4"] == {"current": "enabled", "persistent": "enabled"}
     assert {"interface": "igb0", "current": "on", "persistent": "on"} in body["interfaces"]
+    # executeConfigureForwardingTask collects errors and fails only when every step failed
     assert "Interface does not exist" in done(api, api.put("/network/forwarding", json={"interfaces": ["nope0"]}),
                                               "failed")["error_message"]
+    t = done(api, api.put("/network/forwarding", json={"enabled": False, "interfaces": ["igb0", "nope0"]}))
+    assert "IP forwarding configured with 1 error(s)" in output(api, t)
+    body = api.get("/network/forwarding").json()
+    assert body["forwarding"]["ipv4"]["current"] == "disabled"
+    assert {"interface": "igb0", "current": "off", "persistent": "off"} in body["interfaces"]
 
 
 def test_nat_rules(api):
@@ -261,32 +393,42 @@ def test_nat_rules(api):
     assert body == {"active_rules": None, "configured_rules": [], "config_file": "/etc/ipf/ipnat.conf"}
     assert api.get("/network/nat/status").json()["state"] == "disabled"
     r = api.post("/network/nat/rules", json={"subnet": "10.190.190.0/24"})
-    assert r.status_code == 400 and "bridge" in r.json()["error"]
-    assert api.post("/network/nat/rules", json={"bridge": "igb0", "subnet": "x", "type": "portmap"}).status_code == 400
-    assert api.post("/network/nat/rules", json={"bridge": "igb0", "subnet": "10.0.0.0/8", "type": "nat"}).status_code == 400
-    r = api.post("/network/nat/rules", json={"bridge": "igb0", "subnet": "10.190.190.0/24"})
+    assert r.status_code == 400 and r.json() == {"error": "bridge and subnet are required"}
+    # NatController.createNatRule checks nothing else; executeCreateNatRuleTask refuses unknown types
+    t = done(api, api.post("/network/nat/rules", json={"bridge": "igb0", "subnet": "10.0.0.0/8", "type": "nat"}),
+             "failed")
+    assert t["error_message"] == "Unsupported NAT type: nat"
+    r = api.post("/network/nat/rules", json={"bridge": "igb0", "subnet": "10.190.190.0/24", "description": "zones"})
     assert (r.json()["bridge"], r.json()["subnet"]) == ("igb0", "10.190.190.0/24")
+    assert r.json()["message"] == "NAT rule creation task queued for igb0 (10.190.190.0/24)"
     done(api, r)
     done(api, api.post("/network/nat/rules", json={"bridge": "igb0", "subnet": "10.190.190.0/24"}))   # idempotent
+    # rdr takes no ports: the agent writes `rdr B S -> T` whatever else the body holds
     done(api, api.post("/network/nat/rules", json={"bridge": "igb0", "subnet": "0/0", "type": "rdr",
                                                    "target": "10.190.190.10", "match_port": 2222, "target_port": 22,
                                                    "protocol": "tcp"}))
     body = api.get("/network/nat/rules").json()
     raws = [rule["raw_rule"] for rule in body["configured_rules"]]
-    assert raws == ["map igb0 10.190.190.0/24 -> 0/32 portmap tcp/udp auto",
-                    "rdr igb0 0/0 port 2222 -> 10.190.190.10 port 22 tcp"]
+    assert raws == ["map igb0 10.190.190.0/24 -> 0/32 portmap tcp/udp auto", "rdr igb0 0/0 -> 10.190.190.10"]
     rule = body["configured_rules"][0]
     assert (rule["type"], rule["target"], rule["protocol"], rule["created_by"]) == ("portmap", "0/32", "tcp/udp", "test-admin")
+    assert rule["description"] is None             # the controller's metadata has no description
+    # `pfexec ipnat -l`, trimmed by executeCommand
     assert body["active_rules"] == ("List of active MAP/Redirect filters:\n"
                                     "map igb0 10.190.190.0/24 -> 0.0.0.0/32 portmap tcp/udp auto\n"
-                                    "rdr igb0 0.0.0.0/0 port 2222 -> 10.190.190.10 port 22 tcp\n"
-                                    "\nList of active sessions:\n")
+                                    "rdr igb0 0.0.0.0/0 -> 10.190.190.10\n"
+                                    "\nList of active sessions:")
+    # getNatStatus: `svcs -H -o state,stime network/ipfilter`, no FMRI column
     status = api.get("/network/nat/status").json()
     assert status["service"] == "network/ipfilter" and status["state"] == "online"
-    assert api.delete("/network/nat/rules/not-a-uuid").status_code == 400
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", status["since"]) and status["raw"] == f"online         {status['since']}"
+    # deleteNatRule queues any id; executeDeleteNatRuleTask fails on an unknown one
+    assert done(api, api.delete("/network/nat/rules/not-a-uuid"), "failed")["error_message"] == \
+        "NAT rule not found: not-a-uuid"
     unknown = "00000000-0000-4000-8000-000000000000"
-    t = done(api, api.delete(f"/network/nat/rules/{unknown}"), "failed")   # 202, but the TASK fails
-    assert t["error_message"] == f"NAT rule {unknown} not found"
+    r = api.delete(f"/network/nat/rules/{unknown}")
+    assert r.json()["message"] == f"NAT rule deletion task queued for rule {unknown}" and r.json()["rule_id"] == unknown
+    assert done(api, r, "failed")["error_message"] == f"NAT rule not found: {unknown}"
     done(api, api.delete(f"/network/nat/rules/{rule['id']}"))
     assert len(api.get("/network/nat/rules").json()["configured_rules"]) == 1
 
@@ -298,11 +440,11 @@ def test_dhcp(api):
     assert api.get("/network/dhcp/status").json()["state"] == "maintenance"     # no subnet declared yet
     assert t["status"] == "completed"
     r = api.put("/network/dhcp/config", json={"subnet": "10.190.190.0", "netmask": "255.255.255.0"})
-    assert r.status_code == 400 and r.json()["error"] == "Missing required fields: router, range_start, range_end"
+    assert r.status_code == 400
+    assert r.json() == {"error": "subnet, netmask, router, range_start, and range_end are required"}
     cfg = {"subnet": "10.190.190.0", "netmask": "255.255.255.0", "router": "10.190.190.1",
            "range_start": "10.190.190.10", "range_end": "10.190.190.254", "dns": "8.8.8.8, 8.8.4.4",
            "listen_interface": "provisioning0"}
-    assert api.put("/network/dhcp/config", json={**cfg, "range_end": "10.9.9.9"}).status_code == 400
     r = api.put("/network/dhcp/config", json=cfg)
     assert (r.json()["subnet"], r.json()["netmask"]) == ("10.190.190.0", "255.255.255.0")
     done(api, r)
@@ -310,31 +452,64 @@ def test_dhcp(api):
     assert subnet == {"subnet": "10.190.190.0", "netmask": "255.255.255.0",
                       "options": {"routers": "10.190.190.1", "dns": "8.8.8.8, 8.8.4.4"},
                       "range_start": "10.190.190.10", "range_end": "10.190.190.254"}
-    done(api, api.put("/network/dhcp/status", json={"action": "restart"}))
+    # executeDhcpServiceControlTask: start is `svcadm enable` alone, which leaves a service in
+    # maintenance there (SMF wants svcadm clear); restart is disable + enable, which clears it
+    done(api, api.put("/network/dhcp/status", json={"action": "start"}))
+    assert api.get("/network/dhcp/status").json()["state"] == "maintenance"
+    t = done(api, api.put("/network/dhcp/status", json={"action": "restart"}))
+    out = output(api, t)
+    assert out.index("svcadm disable network/service/dhcp:ipv4") < out.index("svcadm enable network/service/dhcp:ipv4")
+    assert "svcadm restart network/service/dhcp:ipv4" not in out
     status = api.get("/network/dhcp/status").json()
     assert status == {"service": "network/service/dhcp:ipv4", "state": "online", "since": status["since"],
                       "listen_interface": "provisioning0"}
-    assert api.put("/network/dhcp/status", json={"action": "reload"}).status_code == 400
-    assert api.post("/network/dhcp/hosts", json={"hostname": "web01", "mac": "2:8:20:a:b:c"}).status_code == 400
-    done(api, api.post("/network/dhcp/hosts", json={"hostname": "web01", "mac": "2:8:20:a:b:c", "ip": "10.190.190.20"}))
-    # hostname, mac and ip are each unique: the task refuses and names the entry it collides with
-    for body, shared in (({"hostname": "web01", "mac": "2:8:20:a:b:d", "ip": "10.190.190.21"}, "hostname web01"),
-                         ({"hostname": "web02", "mac": "02:08:20:0A:0B:0C", "ip": "10.190.190.21"},
-                          "mac 02:08:20:0a:0b:0c"),
-                         ({"hostname": "web02", "mac": "2:8:20:a:b:d", "ip": "10.190.190.20"}, "ip 10.190.190.20")):
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", status["since"])             # svcs's STIME
+    # executeDhcpUpdateConfigTask sets config/listen_ifnames only when given one: the SMF
+    # property keeps its value; getDhcpConfig has options.dns only when the file has it
+    done(api, api.put("/network/dhcp/config", json={k: v for k, v in cfg.items() if k not in ("dns", "listen_interface")}))
+    assert api.get("/network/dhcp/status").json()["listen_interface"] == "provisioning0"
+    assert api.get("/network/dhcp/config").json()["subnets"][0]["options"] == {"routers": "10.190.190.1"}
+    assert api.put("/network/dhcp/status", json={"action": "reload"}).json() == \
+        {"error": "action must be one of: start, stop, refresh, restart"}
+    r = api.post("/network/dhcp/hosts", json={"hostname": "web01", "mac": "2:8:20:a:b:c"})
+    assert r.status_code == 400 and r.json() == {"error": "hostname, mac, and ip are required"}
+    r = api.post("/network/dhcp/hosts", json={"hostname": "web01", "mac": "2:8:20:a:b:c", "ip": "10.190.190.20"})
+    assert r.json()["message"] == "DHCP host entry task queued for web01" and r.json()["mac"] == "2:8:20:a:b:c"
+    done(api, r)
+    # executeDhcpAddHostTask: the values are stored as given and compared as exact strings
+    for body in ({"hostname": "web01", "mac": "2:8:20:a:b:d", "ip": "10.190.190.21"},
+                 {"hostname": "web02", "mac": "2:8:20:a:b:c", "ip": "10.190.190.21"},
+                 {"hostname": "web02", "mac": "2:8:20:a:b:d", "ip": "10.190.190.20"}):
         t = done(api, api.post("/network/dhcp/hosts", json=body), "failed")
-        assert f"conflicts with existing entry host 'web01' ({shared})" in t["error_message"], t["error_message"]
+        assert t["error_message"] == "Host entry conflict: web01 already uses this hostname, MAC, or IP", t
+    # the same MAC spelled otherwise is another string to the agent: no conflict
+    done(api, api.post("/network/dhcp/hosts", json={"hostname": "web02", "mac": "02:08:20:0A:0B:0C",
+                                                    "ip": "10.190.190.22"}))
     hosts = api.get("/network/dhcp/hosts").json()
-    assert hosts["total"] == 1
-    assert {k: hosts["hosts"][0][k] for k in ("hostname", "mac", "ip")} == \
-        {"hostname": "web01", "mac": "02:08:20:0a:0b:0c", "ip": "10.190.190.20"}
+    assert hosts["total"] == 2
+    assert [{k: h[k] for k in ("hostname", "mac", "ip", "created_by", "description")} for h in hosts["hosts"]] == \
+        [{"hostname": "web01", "mac": "2:8:20:a:b:c", "ip": "10.190.190.20", "created_by": "api", "description": None},
+         {"hostname": "web02", "mac": "02:08:20:0A:0B:0C", "ip": "10.190.190.22", "created_by": "api",
+          "description": None}]
     assert api.get("/network/dhcp/config").json()["hosts"] == \
-        [{"hostname": "web01", "mac": "02:08:20:0a:0b:0c", "ip": "10.190.190.20"}]
-    assert done(api, api.delete("/network/dhcp/hosts/web99"), "failed")["error_message"] == "DHCP host web99 not found"
+        [{"hostname": "web01", "mac": "2:8:20:a:b:c", "ip": "10.190.190.20"},
+         {"hostname": "web02", "mac": "02:08:20:0A:0B:0C", "ip": "10.190.190.22"}]
+    assert done(api, api.delete("/network/dhcp/hosts/web99"), "failed")["error_message"] == \
+        "Host entry 'web99' not found in database"
     done(api, api.delete("/network/dhcp/hosts/web01"))
+    done(api, api.delete("/network/dhcp/hosts/web02"))
     assert api.get("/network/dhcp/hosts").json() == {"hosts": [], "total": 0}
     done(api, api.put("/network/dhcp/status", json={"action": "stop"}))
     assert api.get("/network/dhcp/status").json()["state"] == "disabled"
+
+
+def test_svcs_stime_column():
+    # svcs prints STIME as HH:MM:SS within a day, Mon_DD within the year, else the year [mem]
+    now = datetime(2025, 6, 1, 12, 0, 0, tzinfo=timezone.utc)
+    assert svcs_stime("2025-06-01T09:08:07.000Z", now) == "09:08:07"
+    assert svcs_stime("2025-03-04T09:08:07.000Z", now) == "Mar_04"
+    assert svcs_stime("2023-03-04T09:08:07.000Z", now) == "2023"
+    assert svcs_stime(None, now) is None
 
 
 def test_category_locks_serialise_network_tasks(api):

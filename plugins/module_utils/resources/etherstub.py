@@ -80,6 +80,11 @@ class EtherstubResource:
                     answer = {}
                 if wait:
                     self.backend.settle(answer, lambda: self._read(name), False, timeout, what)
+                    if blocking:
+                        # The agent's task drops the etherstub's monitoring rows itself, but the
+                        # VNICs it removed with force leave GET /network/vnics only with the collector.
+                        wait_visible(lambda: [v for v in vnics_over(self.backend.vnics(), name) if v in blocking] or None,
+                                     False, timeout, "VNICs %s in GET /network/vnics" % ", ".join(blocking))
             return self._finish(result, before, {"state": "absent"}, None)
 
         if actual is not None:

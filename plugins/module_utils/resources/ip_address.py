@@ -176,7 +176,7 @@ class IpAddressResource:
             return None
 
         def read():
-            view = self._read(spec["addrobj"])
+            view = self._actual(spec)  # the live list mangles IPv6 addresses (see _actual)
             if view is None or (enabled is not None and view["enabled"] != enabled):
                 return None
             return view

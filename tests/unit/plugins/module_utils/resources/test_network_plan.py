@@ -271,6 +271,10 @@ class Host:
     def delete_etherstub(self, name, force=False):
         self.mutations.append(("delete etherstub", name, force))
         del self.stub_rows[name]
+        if force:  # the agent's task deletes the VNICs on it first
+            for link in [row["link"] for row in self.vnic_rows.values() if row.get("over") == name]:
+                del self.vnic_rows[link]
+            self._changed()
         return {"task_id": "t-stub"}
 
     def wait(self, answer, timeout):
@@ -368,3 +372,11 @@ def test_etherstub_removal_names_blocking_vnics_before_any_request():
     assert host.mutations == []
     result = etherstub.EtherstubResource(host, ctx).ensure(dict(BASE, name="stub0", state="absent", force=True))
     assert result["changed"] and host.mutations == [("delete etherstub", "stub0", True)]
+
+
+def test_forced_etherstub_removal_waits_for_its_vnics_to_leave_the_list():
+    # The agent's delete task drops the etherstub's rows at once; the VNICs it removed with
+    # force stay in GET /network/vnics until the collector's next refresh.
+    host = Host(vnics=[{"link": "a1", "over": "stub0"}], etherstubs=[{"link": "stub0", "class": "etherstub"}], lag=2)
+    result = etherstub.EtherstubResource(host, RunContext()).ensure(dict(BASE, name="stub0", state="absent", force=True))
+    assert result["changed"] and host.listed_vnics == {}
