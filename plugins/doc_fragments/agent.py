@@ -70,6 +70,33 @@ options:
     default: 600
 """
 
+    # Modules that also work without an agent (module_utils/options.py BACKEND_OPTIONS).
+    BACKEND = r"""
+options:
+  backend:
+    description:
+      - How the module reaches the host.
+      - V(agent) talks to the Zoneweaver Agent at O(api_url); the module runs on the controller.
+      - V(native) runs the illumos commands (C(zonecfg), C(zoneadm), C(zfs), ...) on the host itself, over the
+        play's normal connection (SSH), for hosts without an agent. The module then runs on the host, which
+        needs Python, and the commands need root (use C(become)) or an RBAC profile (see O(pfexec)).
+        O(api_url), O(api_key) and the other agent options are ignored.
+      - V(auto) uses the agent when O(api_url) (or E(ZONEWEAVER_URL) on the controller) is set, else the
+        native commands. So O(api_url) is optional; leave it unset to manage a host without an agent.
+    type: str
+    choices: [auto, agent, native]
+    default: auto
+  pfexec:
+    description:
+      - With the native backend, run every illumos command through C(pfexec), for a login user that holds an
+        RBAC profile such as C(Zone Management) instead of using C(become).
+    type: bool
+    default: false
+notes:
+  - With the native backend the module runs on the host in the play, not on the controller; everything else
+    (check mode, diff, idempotence, the result) is the same as with the agent.
+"""
+
     ACTION_GROUP = r"""
 attributes:
   action_group:

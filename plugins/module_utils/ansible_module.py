@@ -22,7 +22,8 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import Z
 def run_module(argument_spec, runner, **kwargs):
     kwargs.setdefault("supports_check_mode", True)
     module = AnsibleModule(argument_spec=argument_spec, **kwargs)
-    ctx = RunContext(check_mode=module.check_mode, diff=module._diff)
+    ctx = RunContext(check_mode=module.check_mode, diff=module._diff, run_command=module.run_command,
+                     pfexec=bool(module.params.get("pfexec")))
     try:
         result = runner(module.params, ctx)
     except ZoneweaverError as exc:

@@ -2,7 +2,7 @@
 # Copyright: contributors to the zoneweaver.illumos collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Shared module options. Mirrored by the doc fragment zoneweaver.illumos.agent
-(validate-modules checks that the two agree)."""
+(and its .wait and .backend sections; validate-modules checks that they agree)."""
 
 from __future__ import annotations
 
@@ -31,10 +31,38 @@ WAIT_OPTIONS = {
 }
 
 
-def agent_argument_spec(wait=False, **extra):
-    """The connection options (+ wait options) merged with a module's own."""
+# How a module reaches the host; a module opts in with agent_argument_spec(backend=True)
+# once its resource has a native backend (doc fragment zoneweaver.illumos.agent.backend).
+BACKEND_OPTIONS = {
+    "backend": {"type": "str", "default": "auto", "choices": ["auto", "agent", "native"]},
+    "pfexec": {"type": "bool", "default": False},
+}
+BACKENDS = ("agent", "native")
+
+
+def agent_argument_spec(wait=False, backend=False, **extra):
+    """The connection options (+ wait options, + backend options) merged with a module's own."""
     spec = copy.deepcopy(AGENT_OPTIONS)
     if wait:
         spec.update(copy.deepcopy(WAIT_OPTIONS))
+    if backend:
+        spec.update(copy.deepcopy(BACKEND_OPTIONS))
     spec.update(extra)
     return spec
+
+
+def resolve_backend(params):
+    """'agent' or 'native' for this run.
+
+    backend=auto means the agent when api_url is set (the ZONEWEAVER_URL
+    fallback has been applied by then), else the illumos commands. Modules
+    without the backend option are agent-only.
+    """
+    backend = params.get("backend")
+    if backend is None:
+        return "agent"
+    if backend == "auto":
+        return "agent" if params.get("api_url") else "native"
+    if backend not in BACKENDS:
+        raise ValueError("backend must be auto, agent or native, got %r" % (backend,))
+    return backend

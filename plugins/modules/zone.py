@@ -18,9 +18,15 @@ description:
     reported with RV(reboot_required); on agents 0.3.9 and later they wait as pending changes until the
     next power cycle, which O(state=restarted) performs.
   - Speaks both agent generations (V(/zones) on 0.2, V(/machines) on 0.3.7 and later), detected once per URL.
+  - Without an agent (O(backend=native)), manages the zone with C(zonecfg), C(zoneadm) and C(zfs) on the host
+    itself. Configuration changes reach installed and running zones too (C(zonecfg) edits, reported with
+    RV(reboot_required) when the zone runs). The zone's datasets live under
+    C(<pool>/<dataset>/<name>) (default C(rpool/zones/<name>)), its zonepath is C(/<that>/path), and the
+    datasets the module creates carry the ZFS user property C(zoneweaver:source=<name>), as the agent's do.
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
   - zoneweaver.illumos.agent.wait
+  - zoneweaver.illumos.agent.backend
   - zoneweaver.illumos.agent.action_group
   - zoneweaver.illumos.attributes
 attributes:
@@ -87,6 +93,9 @@ options:
           - V(template) clones a template (needs O(boot_disk.box)), V(blank) creates an empty zvol
             (needs O(boot_disk.size)), V(image) attaches an existing zvol (needs O(boot_disk.path)),
             V(none) makes a diskless zone.
+          - With O(backend=native), a template must already be on the host where the agent keeps them, as
+            C(<pool>/templates/<organisation>/<box>/<version>) with a snapshot C(@ready); V(latest) picks the
+            highest version there. It is cloned with C(zfs clone).
         type: str
         choices: [template, blank, image, none]
       box:
@@ -111,7 +120,7 @@ options:
         description: Create the zvol sparse (thin).
         type: bool
       clone_strategy:
-        description: How a template is materialised.
+        description: How a template is materialised. The native backend supports V(clone) only.
         type: str
         choices: [clone, copy, localize]
   disks:
@@ -157,26 +166,39 @@ options:
             cloud-init settings change, and never shown in results or diffs.
         type: str
   tags:
-    description: Tags of the zone, compared as a set.
+    description:
+      - Tags of the zone, compared as a set.
+      - With O(backend=native) they are kept in the zone's configuration, as the string attribute
+        C(zoneweaver-tags) (comma separated).
     type: list
     elements: str
   notes:
-    description: Free-form notes of the zone.
+    description:
+      - Free-form notes of the zone.
+      - With O(backend=native) they are kept as the zone attribute C(zoneweaver-notes), so they cannot
+        contain a double quote or a line break.
     type: str
   force:
     description:
       - With O(state=stopped), halt instead of a graceful shutdown; with O(state=absent), let the agent
         stop and delete a running zone in one go (otherwise it is shut down gracefully first).
+      - With O(backend=native), a graceful shutdown that has not finished after half of O(wait_timeout)
+        is followed by C(zoneadm halt), with a warning.
     type: bool
     default: false
   cleanup_disks:
     description:
       - With O(state=absent), also destroy the zvols the agent created for the zone.
         Disks attached from elsewhere are always kept.
+      - With O(backend=native), the datasets stamped C(zoneweaver:source=<name>) are destroyed, then the
+        zone's dataset if nothing else is left in it.
     type: bool
     default: true
   cleanup_networking:
-    description: With O(state=absent), also remove the zone's VNICs and address objects.
+    description:
+      - With O(state=absent), also remove the zone's VNICs and address objects.
+      - Natively the zone's NICs are on-demand VNICs (C(global-nic)) that the system removes when the zone
+        halts, so there is nothing more to remove.
     type: bool
     default: true
 seealso:
@@ -227,6 +249,21 @@ EXAMPLES = r"""
       zoneweaver.illumos.zone:
         name: 0001--web01.example.com
         state: absent
+
+- name: The same zone on a host without an agent, over SSH
+  become: true
+  zoneweaver.illumos.zone:
+    backend: native
+    name: web01.example.com
+    state: running
+    vcpus: 2
+    ram: 2G
+    boot_disk:
+      type: blank
+      size: 40G
+    nics:
+      - global_nic: igb0
+        vlan_id: 20
 """
 
 RETURN = r"""
@@ -280,6 +317,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone 
 
 ARGUMENT_SPEC = agent_argument_spec(
     wait=True,
+    backend=True,
     name={"type": "str", "required": True, "aliases": ["machine_name", "zone_name"]},
     hostname={"type": "str"},
     domain={"type": "str"},

@@ -17,8 +17,10 @@ description:
   - Without O(name), lists the zones, optionally filtered. The list is read with one request;
     O(details=true) reads every listed zone's detail as well.
   - Speaks both agent generations (V(/zones) on 0.2, V(/machines) on 0.3.7 and later), detected once per URL.
+  - Without an agent (O(backend=native)), reads C(zoneadm list -cp) and each zone's C(zonecfg export) on the host.
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
+  - zoneweaver.illumos.agent.backend
   - zoneweaver.illumos.agent.action_group
   - zoneweaver.illumos.attributes
   - zoneweaver.illumos.attributes.info_module
@@ -123,7 +125,7 @@ zones:
       pending_changes: null
       reboot_pending: false
 generation:
-  description: The agent generation the answer came from (V(0.2), V(0.3) or V(0.3.9)).
+  description: The agent generation the answer came from (V(0.2), V(0.3) or V(0.3.9)), or V(native).
   returned: always
   type: str
   sample: "0.3.9"
@@ -133,6 +135,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.options import 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_info import run as RUNNER
 
 ARGUMENT_SPEC = agent_argument_spec(
+    backend=True,
     name={"type": "str", "aliases": ["machine_name", "zone_name"]},
     status={"type": "str", "choices": ["configured", "incomplete", "installed", "ready", "running",
                                        "shutting_down", "down", "suspended"]},

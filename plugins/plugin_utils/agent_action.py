@@ -12,6 +12,12 @@ calls the same resource code in-process.
 Imports happen when the class is defined: the strategy loads each task's
 action class in the main process before it forks a worker, so the HTTP stack
 and the module's code are imported once per playbook run, not once per task.
+
+Modules with a native backend (option `backend`) are different when the task
+resolves to it: the illumos commands must run on the host, so the module is
+sent there over the play's connection like any other module (see
+options.resolve_backend), with backend=native fixed so the host decides
+nothing anew.
 """
 
 from __future__ import annotations
@@ -22,13 +28,16 @@ import traceback
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
+from ansible.utils.vars import merge_hash
 
 # Imported for its side effect of loading the HTTP stack in the main process (see above).
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent import api as _agent_api  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.context import RunContext
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import ZoneweaverError
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.options import resolve_backend
 
 MODULES_PACKAGE = "ansible_collections.zoneweaver.illumos.plugins.modules."
+COLLECTION = "zoneweaver.illumos."
 
 
 class AgentAction(ActionBase):
@@ -53,6 +62,8 @@ class AgentAction(ActionBase):
         if validated.error_messages:
             result.update(failed=True, msg="; ".join(validated.error_messages))
             return remove_values(result, secrets)
+        if resolve_backend(validated.validated_parameters) == "native":
+            return self._run_on_host(result, task_vars)
         warnings = [w["warning"] if isinstance(w, dict) else w for w in validated._warnings]
         ctx = RunContext(check_mode=bool(self._task.check_mode), diff=bool(self._task.diff))
         try:
@@ -72,3 +83,11 @@ class AgentAction(ActionBase):
             outcome["warnings"] = warnings
         result.update(outcome)
         return remove_values(result, secrets) if secrets else result
+
+    def _run_on_host(self, result, task_vars):
+        """The native backend: run the module on the target host, as the `normal` action does."""
+        args = dict(self._task.args, backend="native")
+        result = merge_hash(result, self._execute_module(module_name=COLLECTION + self.MODULE, module_args=args,
+                                                         task_vars=task_vars))
+        self._remove_tmp_path(self._connection._shell.tmpdir)
+        return result

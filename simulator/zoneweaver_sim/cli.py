@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 
+from .fleetcli import fleet_size
 from .sim import Simulator
 
 
@@ -33,10 +34,32 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--hostname", default="omnios-sim")
     s.add_argument("--latency", type=_latency, default=None, help="seconds, or MIN,MAX")
     s.add_argument("--error-rate", type=float, default=None, help="0..1 share of injected 5xx answers")
+    s.add_argument("--fleet", type=fleet_size, default=None, metavar="AGENTSxZONES",
+                   help="serve AGENTS agents seeded with ZONES zones each, e.g. 20x100 (one URL per agent is printed; "
+                        "with --port P they listen on P, P+1, ...)")
+    s.add_argument("--fleet-file", help="write every agent's name, URL and admin key (and the Hyperweaver login) "
+                                        "to this JSON file")
+    s.add_argument("--hyperweaver-port", type=int, default=None,
+                   help="also serve a Hyperweaver Server face in front of the agent(s) on this port (0 = a free one)")
+    k = sub.add_parser("shims", help="write the fake illumos commands (zoneadm, zonecfg, zfs, ...) into DIR")
+    k.add_argument("dir", help="directory to put first in PATH")
+    k.add_argument("--url", required=True, help="URL of the running simulator, e.g. http://127.0.0.1:5001")
+    k.add_argument("--cafile", help="CA certificate to trust when the simulator serves HTTPS (--tls)")
+    k.add_argument("--python", default=sys.executable, help="interpreter for the shims' #! line (default: this one)")
     return p
 
 
+def shims(args) -> int:
+    from .commands import write_shims
+    for path in write_shims(args.dir, args.url, python=args.python, cafile=args.cafile):
+        print(path)
+    return 0
+
+
 def serve(args) -> int:
+    if args.fleet is not None or args.hyperweaver_port is not None or args.fleet_file:
+        from . import fleetcli
+        return fleetcli.serve(args)
     sim = Simulator(generation=args.generation, state_dir=args.state_dir, tls=args.tls, timing=args.timing,
                     admin_key=args.admin_key, prefix_zone_names=not args.no_prefix_zone_names,
                     hostname=args.hostname, port=args.port)
@@ -68,6 +91,8 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "shims":
+        return shims(args)
     return 2
 
 

@@ -7,6 +7,7 @@ and reconciliation after a change whose fate is unknown."""
 from __future__ import annotations
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import AgentError, AmbiguousMutationError
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.options import resolve_backend
 
 RECONCILE_ATTEMPTS = 3
 # Statuses after which a mutation may or may not have been applied.
@@ -40,3 +41,16 @@ def reconcile(ctx, attempt):
                 raise
             last_error = exc
     raise last_error
+
+
+def select_backend(params, ctx, agent, native, need_key=True):
+    """The backend of this run, from the `backend` option (options.resolve_backend).
+
+    `agent` takes an AgentApi, `native` a CommandRunner on the host (both
+    factories: a run builds only the one it uses, so a native run never
+    needs api_url and an agent run never runs a command).
+    """
+    if resolve_backend(params) == "native":
+        return native(ctx.native_runner())
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
+    return agent(AgentApi.for_module(params, ctx, need_key=need_key))

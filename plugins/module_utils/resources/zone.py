@@ -13,7 +13,8 @@ from __future__ import annotations
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.tasks import task_ids_of
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import InputError
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import finish, new_result, reconcile
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import (
+    finish, new_result, reconcile, select_backend)
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_view import (
     normalize_nic, normalize_vcpus, public_view)
 
@@ -308,6 +309,7 @@ class ZoneResource:
             after.update(state="running" if start else "installed")
             after.update(self._spec_summary(spec))
             if self.ctx.check_mode:
+                self._preflight("preflight_create", spec)
                 return self._finish(result, before, after, None)
             answer = self._record(self.backend.create(spec, start, wait, timeout))
             created = answer.get(self.backend.dialect.name_key) or answer.get("machine_name") or answer.get("zone_name")
@@ -340,6 +342,8 @@ class ZoneResource:
             after.pop("state")
             before.pop("state")
         if self.ctx.check_mode:
+            if changes:
+                self._preflight("preflight_modify", spec["name"], changes)
             return self._finish(result, before, after, actual)
 
         name = spec["name"]
@@ -354,6 +358,14 @@ class ZoneResource:
         elif state == "restarted":
             self._record(self.backend.power(name, "restart" if running else "start", wait, timeout))
         return self._finish(result, before, after, self.backend.read(name) if wait else None)
+
+    def _preflight(self, hook, *args):
+        """Check mode: let a backend that can validate without changing anything
+        (the native one reads images, templates and the zone's config) refuse
+        what the real run would refuse."""
+        check = getattr(self.backend, hook, None)
+        if check is not None:
+            check(*args)
 
     @staticmethod
     def _spec_summary(spec):
@@ -370,11 +382,15 @@ class ZoneResource:
         return finish(self.ctx, result, before, after)
 
 
+def zone_backend(params, ctx):
+    """ZoneAgentBackend or ZoneNativeBackend, as the backend option says."""
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.zones import ZoneAgentBackend
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.zones import ZoneNativeBackend
+    return select_backend(params, ctx, ZoneAgentBackend, lambda runner: ZoneNativeBackend(runner, warn=ctx.warn))
+
+
 def run(params, ctx):
     """Module entry point (zoneweaver.illumos.zone)."""
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.zones import ZoneAgentBackend
-    # Validate before connecting: bad input never costs a request.
+    # Validate before connecting: bad input never costs a request or a command.
     normalize_spec(params)
-    api = AgentApi.for_module(params, ctx)
-    return ZoneResource(ZoneAgentBackend(api), ctx).ensure(params)
+    return ZoneResource(zone_backend(params, ctx), ctx).ensure(params)

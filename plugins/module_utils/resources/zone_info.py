@@ -107,11 +107,11 @@ class ZoneInfo:
 
 def run(params, ctx):
     """Module entry point (zoneweaver.illumos.zone_info)."""
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.zones import ZoneAgentBackend
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone import zone_backend
     query = normalize_query(params)
-    api = AgentApi.for_module(params, ctx)
-    backend = ZoneAgentBackend(api)
+    backend = zone_backend(params, ctx)
+    if backend.dialect.generation == "native":
+        query["details"] = False  # the native list reads every zone's whole config already
     views = ZoneInfo(backend).read(query)
     return {"changed": False, "zones": [public_view(view) for view in views],
             "generation": backend.dialect.generation}

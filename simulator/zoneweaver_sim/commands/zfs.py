@@ -1,0 +1,355 @@
+"""`zfs`: the subcommands zones need, on the simulator's ZFS model (illumos-native.md 1.8).
+
+    zfs list [-r|-d N] [-H] [-p] [-o FIELDS] [-t TYPES] [-s PROP] [NAME...]
+    zfs get [-r|-d N] [-H] [-p] [-o FIELDS] [-t TYPES] [-s SOURCES] all|PROP[,PROP] [NAME...]
+    zfs create [-p] [-s] [-b SIZE] [-o PROP=VALUE]... [-V SIZE] NAME
+    zfs destroy [-r] [-R] [-f] [-n] NAME|NAME@SNAP
+    zfs snapshot [-r] [-o PROP=VALUE]... NAME@SNAP...
+    zfs clone [-p] [-o PROP=VALUE]... NAME@SNAP TARGET
+    zfs set PROP=VALUE... NAME
+
+The operations are the ZFS model's (zfs.py, shared with the agent's storage
+routes), so refusals carry zfs's texts: `cannot open 'x': dataset does not
+exist`, `... has children / use '-r' ...`, `dataset already exists`.
+-H: TAB separated, no header; -p: exact numbers; '-' for not applicable.
+"""
+from __future__ import annotations
+
+from .. import zfs as model
+from ..util import parse_size
+
+TOOL = "zfs"
+USAGE_RC = 2
+READ_SUBCOMMANDS = ("list", "get", "holds", "help")
+LIST_DEFAULT = ("name", "used", "avail", "refer", "mountpoint")
+ALIASES = {"avail": "available", "refer": "referenced", "reservation": "reservation", "volblock": "volblocksize",
+           "recsize": "recordsize", "compress": "compression", "rdonly": "readonly", "refratio": "refcompressratio",
+           "ratio": "compressratio", "lused": "logicalused", "lrefer": "logicalreferenced"}
+SIZE_PROPS = frozenset(("used", "available", "referenced", "volsize", "quota", "refquota", "reservation",
+                        "refreservation", "usedbysnapshots", "usedbydataset", "usedbychildren",
+                        "usedbyrefreservation", "written", "logicalused", "logicalreferenced", "volblocksize",
+                        "recordsize"))
+TYPES = ("filesystem", "volume", "snapshot")
+
+
+def is_mutating(inv) -> bool:
+    words = [a for a in inv.argv if not a.startswith("-")]
+    if not words or words[0] in READ_SUBCOMMANDS:
+        return False
+    return not (words[0] == "destroy" and any(a.startswith("-") and "n" in a for a in inv.argv[1:]))
+
+
+def _usage(inv, sub, message):
+    inv.fail(f"{message}\nusage:\n\tzfs {sub} ...\nFor the property list, run: zfs set|get", USAGE_RC)
+
+
+def _opts(inv, sub, args, flags, with_value):
+    """getopt: -xyz flags and -o VALUE options; returns (set flags, {opt: [values]}, operands)."""
+    seen, values, i = set(), {}, 0
+    while i < len(args) and args[i].startswith("-") and args[i] != "-":
+        arg = args[i]
+        if arg == "--":
+            i += 1
+            break
+        j = 1
+        while j < len(arg):
+            letter = arg[j]
+            if letter in with_value:
+                value = arg[j + 1:] or (args[i + 1] if i + 1 < len(args) else None)
+                if value is None:
+                    _usage(inv, sub, f"missing argument for '{letter}' option")
+                if not arg[j + 1:]:
+                    i += 1
+                values.setdefault(letter, []).append(value)
+                break
+            if letter not in flags:
+                _usage(inv, sub, f"invalid option '{letter}'")
+            seen.add(letter)
+            j += 1
+        i += 1
+    return seen, values, args[i:]
+
+
+def _props(inv, sub, pairs):
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            _usage(inv, sub, f"bad property format '{pair}': expected property=value")   # [mem]
+        out[key] = value
+    return out
+
+
+def _human(value: str) -> str:
+    """zfs's short size form (1.50G, 57K) for output without -p."""
+    if not value.isdigit():
+        return value
+    n = int(value)
+    if n < 1024:
+        return str(n)
+    for unit in "KMGTPE":
+        n /= 1024.0
+        if n < 1024 or unit == "E":
+            text = f"{n:.2f}" if n < 10 else f"{n:.1f}" if n < 100 else f"{n:.0f}"
+            if "." in text:
+                text = text.rstrip("0").rstrip(".")
+            return text + unit
+    return value
+
+
+def _select(inv, names, recursive, depth, types, descend_types):
+    """Datasets to report: the named ones (every pool when none), with their
+    descendants for -r / -d (a snapshot counts one level below its dataset)."""
+    st = inv.state
+    missing, roots = [], []
+    if names:
+        for name in names:
+            (roots if name in st.datasets else missing).append(name)
+    else:
+        roots = sorted(n for n in st.datasets if "/" not in n and "@" not in n)
+        recursive, depth = True, None
+    out = []
+    for root in roots:
+        base = root.count("/")
+        candidates = [root]
+        if (recursive or depth is not None) and not model.is_snap(root):
+            candidates += sorted(d for d in st.datasets if d.startswith(root + "/") or d.startswith(root + "@"))
+        for d in candidates:
+            level = d.split("@")[0].count("/") - base + (1 if model.is_snap(d) else 0)
+            if depth is not None and level > depth:
+                continue
+            dtype = st.datasets[d]["type"]
+            if types:
+                wanted = dtype in types
+            else:
+                wanted = (d == root and bool(names)) or dtype in descend_types
+            if wanted and d not in out:
+                out.append(d)
+    return out, missing
+
+
+def _types(inv, sub, values):
+    types = set()
+    for value in values:
+        for t in value.split(","):
+            if t == "all":
+                types.update(TYPES)
+            elif t in ("filesystem", "volume", "snapshot", "snap", "vol", "fs"):
+                types.add({"snap": "snapshot", "vol": "volume", "fs": "filesystem"}.get(t, t))
+            else:
+                _usage(inv, sub, f"invalid type '{t}'")
+    return types
+
+
+def _value(props, name, prop, exact):
+    entry = props.get(prop)
+    if prop == "name":
+        return name, "-"
+    if entry is None:
+        return "-", "-"
+    value = entry["value"]
+    if value in ("", None):
+        value = "-"
+    if not exact and prop in SIZE_PROPS:
+        value = _human(value)
+    return value, entry.get("source", "-")
+
+
+def _table(inv, header, rows, scripted):
+    if scripted:
+        for row in rows:
+            inv.out("\t".join(row))
+        return
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    inv.out("  ".join(h.upper().ljust(w) for h, w in zip(header, widths)).rstrip())
+    for row in rows:
+        inv.out("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+
+
+def _depth(inv, sub, values):
+    if not values:
+        return None
+    if not values[-1].isdigit():
+        _usage(inv, sub, f"invalid depth '{values[-1]}'")
+    return int(values[-1])
+
+
+def _list(inv, args):
+    flags, values, names = _opts(inv, "list", args, "rHp", "odtsS")
+    fields = [f.strip() for v in values.get("o", []) for f in v.split(",")] or list(LIST_DEFAULT)
+    depth = _depth(inv, "list", values.get("d"))
+    explicit_types = _types(inv, "list", values.get("t", []))
+    selected, missing = _select(inv, names, "r" in flags, depth, explicit_types, ("filesystem", "volume"))
+    st = inv.state
+    rows = []
+    for name in selected:
+        props = model.get_properties(st, name)
+        rows.append([_value(props, name, ALIASES.get(f, f), "p" in flags)[0] for f in fields])
+    for sort_key in values.get("s", []):
+        col = fields.index(sort_key) if sort_key in fields else None
+        if col is not None:
+            rows.sort(key=lambda r: (int(r[col]) if r[col].isdigit() else 0, r[col]))
+    if rows or "H" in flags:
+        _table(inv, fields, rows, "H" in flags)
+    elif not missing:
+        inv.err("no datasets available")
+    for name in missing:
+        inv.err(f"cannot open '{name}': dataset does not exist")
+    return 1 if missing else 0
+
+
+def _get(inv, args):
+    flags, values, operands = _opts(inv, "get", args, "rHp", "odts")
+    if not operands:
+        _usage(inv, "get", "missing property argument")
+    wanted, names = operands[0].split(","), operands[1:]
+    fields = [f.strip() for v in values.get("o", []) for f in v.split(",")] or ["name", "property", "value", "source"]
+    sources = {s for v in values.get("s", []) for s in v.split(",")}
+    depth = _depth(inv, "get", values.get("d"))
+    types = _types(inv, "get", values.get("t", []))
+    selected, missing = _select(inv, names, "r" in flags, depth, types, TYPES)
+    st = inv.state
+    rows = []
+    for name in selected:
+        props = model.get_properties(st, name)
+        keys = list(props) if wanted == ["all"] else [ALIASES.get(w, w) for w in wanted]
+        for prop in keys:
+            value, source = _value(props, name, prop, "p" in flags)
+            if sources and source.split(" ")[0] not in sources:
+                continue
+            row = {"name": name, "property": prop, "value": value, "source": source, "received": "-"}
+            rows.append([row.get(f, "-") for f in fields])
+    _table(inv, fields, rows, "H" in flags)
+    for name in missing:
+        inv.err(f"cannot open '{name}': dataset does not exist")
+    return 1 if missing else 0
+
+
+def _create(inv, args):
+    flags, values, operands = _opts(inv, "create", args, "ps", "obV")
+    if len(operands) != 1:
+        _usage(inv, "create", "missing dataset argument" if not operands else "too many arguments")
+    name = operands[0]
+    st = inv.state
+    if not model.valid_dataset_name(name):
+        inv.fail(f"cannot create '{name}': invalid character in name")   # [mem]
+    props = _props(inv, "create", values.get("o", []))
+    volsize = values.get("V", [None])[-1]
+    if volsize is None and ("s" in flags or "b" in values):
+        _usage(inv, "create", "'-s' and '-b' can only be used when creating a volume")   # [mem]
+    if "p" in flags:
+        if name in st.datasets:
+            return 0      # -p: an existing target is fine
+        parts = name.split("/")
+        for i in range(1, len(parts)):
+            parent = "/".join(parts[:i])
+            if parent not in st.datasets and i > 1:
+                model.create(st, parent, model.FS, {}, [])
+    dtype = model.FS
+    if volsize is not None:
+        size = parse_size(volsize)
+        if not size:
+            inv.fail(f"bad volume size '{volsize}'")   # [mem]
+        dtype = model.VOL
+        props["volsize"] = str(size)
+        if "s" in flags:
+            props["refreservation"] = "none"
+        if "b" in values:
+            props["volblocksize"] = values["b"][-1]
+    model.create(st, name, dtype, props, [])
+    return 0
+
+
+def _destroy(inv, args):
+    flags, _values, operands = _opts(inv, "destroy", args, "rRfnvdp", "")
+    if len(operands) != 1:
+        _usage(inv, "destroy", "missing dataset argument" if not operands else "too many arguments")
+    name = operands[0]
+    st = inv.state
+    model.require(st, name)
+    if "n" in flags:
+        return 0
+    if model.is_snap(name):
+        if "R" in flags:
+            for clone in model.clones_of(st, name):
+                if clone in st.datasets:
+                    _destroy_tree(st, clone)
+        model.destroy_snapshot(st, name, recursive="r" in flags or "R" in flags, defer="d" in flags, lines=[])
+        return 0
+    if "R" in flags:
+        doomed = [d for d in st.datasets if d == name or d.startswith(name + "/") or d.startswith(name + "@")]
+        for snap in [d for d in doomed if model.is_snap(d)]:
+            for clone in model.clones_of(st, snap):
+                if clone in st.datasets and clone not in doomed:
+                    _destroy_tree(st, clone)
+    model.destroy(st, name, recursive="r" in flags or "R" in flags, force="f" in flags, lines=[])
+    return 0
+
+
+def _destroy_tree(st, name):
+    """-R: a dependent clone goes with everything below it (and its own dependents)."""
+    for d in [d for d in st.datasets if d == name or d.startswith(name + "/") or d.startswith(name + "@")]:
+        if model.is_snap(d):
+            for clone in model.clones_of(st, d):
+                if clone in st.datasets:
+                    _destroy_tree(st, clone)
+    model.destroy(st, name, recursive=True, force=True, lines=[])
+
+
+def _snapshot(inv, args):
+    flags, values, operands = _opts(inv, "snapshot", args, "r", "o")
+    if not operands:
+        _usage(inv, "snapshot", "missing snapshot argument")
+    props = _props(inv, "snapshot", values.get("o", []))
+    for operand in operands:
+        if not model.valid_snapshot_name(operand):
+            inv.fail(f"cannot create snapshot '{operand}': invalid character in name")   # [mem]
+    for operand in operands:
+        ds, snap = model.split_snap(operand)
+        model.snapshot(inv.state, ds, snap, "r" in flags, props, [])
+    return 0
+
+
+def _clone(inv, args):
+    flags, values, operands = _opts(inv, "clone", args, "p", "o")
+    if len(operands) != 2:
+        _usage(inv, "clone", "missing source or target argument")
+    source, target = operands
+    st = inv.state
+    if not model.is_snap(source):
+        inv.fail(f"cannot open '{source}': operation only applies to snapshots")   # [mem]
+    if not model.valid_dataset_name(target):
+        inv.fail(f"cannot create '{target}': invalid character in name")
+    if "p" in flags:
+        parts = target.split("/")
+        for i in range(2, len(parts)):
+            parent = "/".join(parts[:i])
+            if parent not in st.datasets:
+                model.create(st, parent, model.FS, {}, [])
+    model.clone(st, source, target, _props(inv, "clone", values.get("o", [])), [])
+    return 0
+
+
+def _set(inv, args):
+    _flags, _values, operands = _opts(inv, "set", args, "", "")
+    if len(operands) < 2:
+        _usage(inv, "set", "missing property=value or dataset argument")
+    props = _props(inv, "set", operands[:-1])
+    model.set_properties(inv.state, operands[-1], props, [])
+    return 0
+
+
+SUBCOMMANDS = {"list": _list, "get": _get, "create": _create, "destroy": _destroy, "snapshot": _snapshot,
+               "snap": _snapshot, "clone": _clone, "set": _set}
+
+
+def run(inv):
+    if not inv.argv:
+        inv.fail("usage: zfs command args ...", USAGE_RC)
+    sub, args = inv.argv[0], inv.argv[1:]
+    handler = SUBCOMMANDS.get(sub)
+    if handler is None:
+        inv.fail(f"zfs: {sub}: not supported by zoneweaver-sim (list, get, create, destroy, snapshot, clone, set)",
+                 1 if sub in ("rename", "promote", "rollback", "send", "recv", "receive", "inherit", "hold",
+                              "release", "holds", "mount", "unmount", "upgrade", "userspace", "allow") else USAGE_RC)
+    return handler(inv, args)
