@@ -6,14 +6,14 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BENCHMARKS = ["task_overhead.py", "network_no_change.py"]
+BENCHMARKS = [["task_overhead.py"], ["network_no_change.py"], ["inventory_fleet.py", "--baseline-zones", "10"]]
 
 
 def main():
     rows = []
-    for script in BENCHMARKS:
-        proc = subprocess.run([sys.executable, os.path.join(HERE, script), "--json"], capture_output=True, text=True,
-                              check=False)
+    for script, *args in BENCHMARKS:
+        proc = subprocess.run([sys.executable, os.path.join(HERE, script), "--json"] + args, capture_output=True,
+                              text=True, check=False)
         if proc.returncode:
             rows.append({"name": script, "value": "failed", "unit": "", "target": "", "met": False})
             sys.stderr.write(proc.stdout + proc.stderr)

@@ -47,6 +47,34 @@ options:
       - Reads are retried with jittered backoff; a change is never re-sent blindly.
     type: int
     default: 30
+  hyperweaver_url:
+    description:
+      - URL of a Hyperweaver Server to reach the agent through, instead of O(api_url); the server relays
+        every request to the agent named by O(hyperweaver_agent) with the key it stores for it.
+      - Mutually exclusive with O(api_url) and O(api_key).
+      - If not set, the environment variable E(ZONEWEAVER_HYPERWEAVER_URL) is used.
+    type: str
+  hyperweaver_username:
+    description:
+      - Hyperweaver account (local or LDAP) to log in with, together with O(hyperweaver_password).
+      - The login token is cached on the controller and reused by later tasks (the server rate-limits logins).
+      - If not set, the environment variable E(ZONEWEAVER_HYPERWEAVER_USERNAME) is used.
+    type: str
+  hyperweaver_password:
+    description:
+      - Password of O(hyperweaver_username).
+      - If not set, the environment variable E(ZONEWEAVER_HYPERWEAVER_PASSWORD) is used.
+    type: str
+  hyperweaver_token:
+    description:
+      - A Hyperweaver login token (JWT) to use instead of O(hyperweaver_username) and O(hyperweaver_password).
+      - If not set, the environment variable E(ZONEWEAVER_HYPERWEAVER_TOKEN) is used.
+    type: str
+  hyperweaver_agent:
+    description:
+      - The agent behind O(hyperweaver_url), by its id on the server or its entity name.
+      - If not set, the environment variable E(ZONEWEAVER_HYPERWEAVER_AGENT) is used.
+    type: str
 notes:
   - The module runs on the controller (an action plugin of the same name), so the host in the play
     does not need Python or SSH access; only the controller must reach O(api_url).

@@ -23,6 +23,13 @@ AGENT_OPTIONS = {
     "client_cert": {"type": "path"},
     "client_key": {"type": "path", "no_log": False},
     "timeout": {"type": "int", "default": 30},
+    # The same agent through a Hyperweaver Server (instead of api_url/api_key).
+    "hyperweaver_url": {"type": "str", "fallback": (env_fallback, ["ZONEWEAVER_HYPERWEAVER_URL"])},
+    "hyperweaver_username": {"type": "str", "fallback": (env_fallback, ["ZONEWEAVER_HYPERWEAVER_USERNAME"])},
+    "hyperweaver_password": {"type": "str", "no_log": True,
+                             "fallback": (env_fallback, ["ZONEWEAVER_HYPERWEAVER_PASSWORD"])},
+    "hyperweaver_token": {"type": "str", "no_log": True, "fallback": (env_fallback, ["ZONEWEAVER_HYPERWEAVER_TOKEN"])},
+    "hyperweaver_agent": {"type": "str", "fallback": (env_fallback, ["ZONEWEAVER_HYPERWEAVER_AGENT"])},
 }
 
 WAIT_OPTIONS = {
@@ -54,15 +61,15 @@ def agent_argument_spec(wait=False, backend=False, **extra):
 def resolve_backend(params):
     """'agent' or 'native' for this run.
 
-    backend=auto means the agent when api_url is set (the ZONEWEAVER_URL
-    fallback has been applied by then), else the illumos commands. Modules
+    backend=auto means the agent when api_url or hyperweaver_url is set (the
+    environment fallbacks have been applied by then), else the illumos commands. Modules
     without the backend option are agent-only.
     """
     backend = params.get("backend")
     if backend is None:
         return "agent"
     if backend == "auto":
-        return "agent" if params.get("api_url") else "native"
+        return "agent" if params.get("api_url") or params.get("hyperweaver_url") else "native"
     if backend not in BACKENDS:
         raise ValueError("backend must be auto, agent or native, got %r" % (backend,))
     return backend

@@ -41,14 +41,20 @@ RETRY_STATUSES = frozenset((500, 502, 503, 504))
 _SESSIONS = {}
 
 
+def new_session(pool_connections=4, pool_maxsize=16):
+    """A requests.Session that never retries by itself (the client decides)."""
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=pool_connections, pool_maxsize=pool_maxsize,
+                                            max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
 def _session_for(key):
     session = _SESSIONS.get(key)
     if session is None:
-        session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        _SESSIONS[key] = session
+        session = _SESSIONS[key] = new_session()
     return session
 
 
@@ -66,7 +72,7 @@ class AgentClient:
     """Talks to one agent URL. Thread-safe for concurrent GETs (requests pools)."""
 
     def __init__(self, url, api_key=None, validate_certs=True, ca_path=None, client_cert=None,
-                 client_key=None, timeout=30, retries=3, backoff=0.2, extra_headers=None):
+                 client_key=None, timeout=30, retries=3, backoff=0.2, extra_headers=None, session=None):
         if not HAS_REQUESTS:
             raise TransportError("the Python library 'requests' is required on the controller "
                                  "(pip install requests): %s" % REQUESTS_IMPORT_ERROR)
@@ -82,7 +88,9 @@ class AgentClient:
         self.cert = (client_cert, client_key) if client_cert and client_key else client_cert
         self.extra_headers = dict(extra_headers or {})
         self.requests_made = 0
-        self._session = _session_for((self.url, str(self.verify), str(self.cert)))
+        # One pooled session per URL and process, unless the caller brings its own
+        # (the inventory gives each worker thread one).
+        self._session = session or _session_for((self.url, str(self.verify), str(self.cert)))
 
     # --- public helpers -------------------------------------------------
     def get(self, path, params=None, **kw):

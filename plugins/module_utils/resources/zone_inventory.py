@@ -30,14 +30,8 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from urllib.parse import urlsplit
 
-try:
-    import requests
-    HAS_REQUESTS = True
-except ImportError:  # pragma: no cover - AgentClient reports it
-    HAS_REQUESTS = False
-
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.client import AgentClient
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.client import AgentClient, new_session
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import (
     EndpointMissingError, NotFoundError, TransportError, ZoneweaverError)
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_view import (
@@ -111,13 +105,9 @@ class DirectAgent:
     def client(self):
         client = getattr(self._local, "client", None)
         if client is None:
-            client = AgentClient(self.url, **self.kwargs)
-            session = requests.Session()
-            adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=2, max_retries=0)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
             # A session of this thread's own instead of the per-URL shared one.
-            client._session = session  # pylint: disable=protected-access
+            session = new_session(pool_connections=1, pool_maxsize=2)
+            client = AgentClient(self.url, session=session, **self.kwargs)
             with self._lock:
                 self._sessions.append(session)
             self._local.client = client
