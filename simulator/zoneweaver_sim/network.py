@@ -25,6 +25,8 @@ network_ip); their executors are in EXECUTORS, merged by executors.py.
 """
 from __future__ import annotations
 
+import math
+
 import hashlib
 import ipaddress
 import re
@@ -90,7 +92,7 @@ def js_truthy(value) -> bool:
     if value is None or value is False or value == "":
         return False
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value == value and value != 0      # NaN is false too
+        return not math.isnan(value) and value != 0      # NaN is false too
     return True
 
 
@@ -375,16 +377,19 @@ def _vnic_props(raw) -> dict:
     return {str(k): js_str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
 
-def create_vnic_finish(sim, t):
-    """The agent's executeCreateVNICTask: one `dladm create-vnic` built from the
-    request as given; everything the controller did not check fails here, with
-    dladm's message after the agent's "Failed to create VNIC <name>: "."""
+# ---- the host model: what dladm/ipadm/routeadm do, shared by the agent's tasks
+# below and the fake commands (commands/dladm.py, ipadm.py, routeadm.py). Each
+# raises TaskFailure with the tool's own text; the executors add the agent's prefix.
+
+
+def create_vnic(sim, c) -> dict:
+    """`dladm create-vnic` from c = {name, link, mac_address (auto|random|factory|MAC),
+    mac_prefix, slot, vlan_id, temporary, properties}; values as given (JS semantics)."""
     st = sim.state
-    c = t["_ctx"]
     name, over = c["name"], c["link"]
 
     def fail(text):
-        raise TaskFailure(f"Failed to create VNIC {name}: {text}")
+        raise TaskFailure(text)
 
     mode, vid = c.get("mac_address"), c.get("vlan_id")
     mac = None
@@ -396,6 +401,8 @@ def create_vnic_finish(sim, t):
         fail(f"dladm: invalid VLAN identifier '{js_str(vid)}'")                   # [mem]
     if len(name) > MAX_LINK_NAME:
         fail(f"dladm: link name too long '{name}'")
+    if not valid_link_name(name):   # the agent's controller refuses these before its task
+        fail(f"dladm: invalid link name '{name}'")
     parent = st.links.get(over)
     if parent is None:
         fail(f"dladm: invalid link name '{over}'")
@@ -425,11 +432,11 @@ def create_vnic_finish(sim, t):
                       else "unknown", "mac": mac, "macaddrtype": mtype, "vid": js_int(vid) if js_truthy(vid) else 0,
                       "zone": None, "temporary": js_truthy(c.get("temporary")), "props": props, "created_at": now_iso()}
     touch(sim, name)
-    _out(t, f"VNIC {name} created successfully over {over}")
+    return st.links[name]
 
 
-def _delete_link(sim, t, name: str, cls: str, what: str) -> None:
-    """`dladm delete-<cls> NAME`; raises with dladm's text (the caller adds the agent's prefix)."""
+def delete_link(sim, name: str, cls: str, what: str) -> None:
+    """`dladm delete-<cls> NAME`; refused while a zone holds the link or it has an IP interface."""
     st = sim.state
     link = st.links.get(name)
     if link is None or link["class"] != cls:
@@ -439,33 +446,22 @@ def _delete_link(sim, t, name: str, cls: str, what: str) -> None:
     if _plumbed(st, name):
         raise TaskFailure(f"dladm: {what} deletion failed: link busy "
                           f"({name} has an IP interface; ipadm delete-if {name} first)")
+    if cls == "etherstub" and _vnics_over(st, name):
+        raise TaskFailure(f"dladm: {what} deletion failed: link busy")
     del st.links[name]
     touch(sim, name)
 
 
-def delete_vnic_finish(sim, t):
-    """executeDeleteVNICTask: dladm delete-vnic, then the VNIC's monitoring rows are destroyed."""
-    name = t["_ctx"]["name"]
-    try:
-        _delete_link(sim, t, name, "vnic", "vnic")
-    except TaskFailure as exc:
-        raise TaskFailure(f"Failed to delete VNIC {name}: {exc}") from None
-    forget(sim, name)
-    _out(t, f"VNIC {name} deleted successfully")
-
-
-def set_vnic_props_finish(sim, t):
-    """executeSetVNICPropertiesTask: ONE `dladm set-linkprop -p k=v,... vnic`.
-    dladm sets what it can and warns about the rest; any warning fails the task."""
+def set_link_props(sim, name: str, props: dict) -> None:
+    """`dladm set-linkprop -p k=v,... NAME` of a VNIC: sets what it can; the
+    refused properties' warnings, one per line, in the TaskFailure."""
     st = sim.state
-    c = t["_ctx"]
-    name = c["name"]
     link = st.links.get(name)
     if link is None or link["class"] != "vnic":
-        raise TaskFailure(f"Failed to set VNIC {name} properties: dladm: invalid link name '{name}'")
+        raise TaskFailure(f"dladm: invalid link name '{name}'")
     parent = st.links.get(link.get("over")) or {}
     warnings = []
-    for key, value in _vnic_props(c["properties"]).items():
+    for key, value in _vnic_props(props).items():
         if value == "":
             warnings.append(f"dladm: warning: no value specified for '{key}'")      # [mem]
             continue
@@ -478,62 +474,42 @@ def set_vnic_props_finish(sim, t):
             link["props"][key] = value
     touch(sim, name)
     if warnings:
-        raise TaskFailure(f"Failed to set VNIC {name} properties: " + "\n".join(warnings))
-    _out(t, f"VNIC {name} properties set successfully")
+        raise TaskFailure("\n".join(warnings))
 
 
-def create_etherstub_finish(sim, t):
-    """executeCreateEtherstubTask: `dladm create-etherstub [-t] NAME`."""
+def create_etherstub(sim, name: str, temporary=False) -> dict:
+    """`dladm create-etherstub [-t] NAME`."""
     st = sim.state
-    name = t["_ctx"]["name"]
     if len(name) > MAX_LINK_NAME:
-        raise TaskFailure(f"Failed to create etherstub {name}: dladm: link name too long '{name}'")
-    if not valid_link_name(name):   # the controller lets names without a trailing digit through
-        raise TaskFailure(f"Failed to create etherstub {name}: dladm: invalid link name '{name}'")
+        raise TaskFailure(f"dladm: link name too long '{name}'")
+    if not valid_link_name(name):
+        raise TaskFailure(f"dladm: invalid link name '{name}'")
     if name in st.links:
-        raise TaskFailure(f"Failed to create etherstub {name}: dladm: etherstub creation failed: object already exists")
+        raise TaskFailure("dladm: etherstub creation failed: object already exists")
     st.links[name] = {"name": name, "class": "etherstub", "over": None, "mtu": 9000, "state": "unknown", "speed": 0,
                       "duplex": "unknown", "mac": _derived_mac(f"etherstub/{name}"), "macaddrtype": "random", "vid": 0,
-                      "zone": None, "temporary": js_truthy(t["_ctx"].get("temporary")), "props": {},
-                      "created_at": now_iso()}
+                      "zone": None, "temporary": js_truthy(temporary), "props": {}, "created_at": now_iso()}
     touch(sim, name)
-    _out(t, f"Etherstub {name} created successfully")
+    return st.links[name]
 
 
-def delete_etherstub_finish(sim, t):
-    """executeDeleteEtherstubTask: with force, `dladm delete-vnic` for each VNIC on
-    it (failures ignored; their monitoring rows are left to the collector), then
-    `dladm delete-etherstub`, which fails while any VNIC is left."""
+def vlan_default_name(over: str, vid) -> str:
+    """The name of a VLAN link created without one: <driver><1000*vid+ppa> for
+    links named like that, else vlan<vid> (the agent's rule; dladm's own [mem])."""
+    m = re.fullmatch(r"([a-zA-Z]+)(\d+)", over)
+    if m:
+        n = js_number(vid)
+        return m.group(1) + (js_str(1000 * n + int(m.group(2))) if n is not None else "NaN")
+    return f"vlan{js_str(vid)}"
+
+
+def create_vlan(sim, c) -> dict:
+    """`dladm create-vlan [-f] [-t] -l LINK -v VID NAME` from c = {name, link, vid, temporary}."""
     st = sim.state
-    c = t["_ctx"]
-    name = c["name"]
-    if c.get("force"):
-        for vnic in _vnics_over(st, name):
-            _out(t, f"dladm delete-vnic {vnic}")
-            try:
-                _delete_link(sim, t, vnic, "vnic", "vnic")
-            except TaskFailure as exc:
-                add_line(t, str(exc), "stderr")
-    link = st.links.get(name)
-    if link is None or link["class"] != "etherstub":
-        raise TaskFailure(f"Failed to delete etherstub {name}: dladm: invalid etherstub name '{name}': "
-                          "object not found")
-    if _vnics_over(st, name):
-        raise TaskFailure(f"Failed to delete etherstub {name}: dladm: etherstub deletion failed: link busy")
-    del st.links[name]
-    touch(sim, name)
-    forget(sim, name)
-    _out(t, f"Etherstub {name} deleted successfully")
-
-
-def create_vlan_finish(sim, t):
-    """executeCreateVlanTask: `dladm create-vlan [-f] [-t] -l LINK -v VID NAME`."""
-    st = sim.state
-    c = t["_ctx"]
     name, over, vid = c["name"], c["link"], js_int(c["vid"])
 
     def fail(text):
-        raise TaskFailure(f"Failed to create VLAN {name}: {text}")
+        raise TaskFailure(text)
 
     if vid is None or not 1 <= vid <= 4094:
         fail(f"dladm: invalid VLAN identifier '{js_str(c['vid'])}'")              # [mem]
@@ -558,33 +534,39 @@ def create_vlan_finish(sim, t):
                       "vid": vid, "zone": None, "temporary": js_truthy(c.get("temporary")), "props": {},
                       "created_at": now_iso()}
     touch(sim, name)
-    _out(t, f"VLAN {name} created successfully (VID {vid}) over {over}")
+    return st.links[name]
 
 
-def delete_vlan_finish(sim, t):
-    name = t["_ctx"]["name"]
-    try:
-        _delete_link(sim, t, name, "vlan", "VLAN")
-    except TaskFailure as exc:
-        raise TaskFailure(f"Failed to delete VLAN {name}: {exc}") from None
-    forget(sim, name)
-    _out(t, f"VLAN {name} deleted successfully")
-
-
-# ---- IP addresses
-
-
-def _dhcp_address(seed: str) -> str:
-    n = int(hashlib.sha256(seed.encode()).hexdigest(), 16)
-    return f"192.168.10.{100 + n % 100}/24"
-
-
-def create_addr_finish(sim, t):
+def create_ip_interface(sim, ifname: str) -> None:
+    """`ipadm create-if IF`: IP on a datalink (not an etherstub) or lo0. Texts [mem]."""
     st = sim.state
-    c = t["_ctx"]
-    ifname, addrobj = c["interface"], c["addrobj"]
+    if _plumbed(st, ifname):
+        raise TaskFailure(f"ipadm: Could not create {ifname} : Interface already exists")
     if ifname != "lo0" and (ifname not in st.links or st.links[ifname]["class"] == "etherstub"):
-        raise TaskFailure(f"ipadm: cannot create address: Interface {ifname} does not exist")
+        raise TaskFailure(f"ipadm: Could not create {ifname} : Interface does not exist")
+    link = st.links.get(ifname) or {}
+    if link.get("zone"):
+        raise TaskFailure(f"ipadm: Could not create {ifname} : Datalink in use by zone {link['zone']}")
+    st.ip_interfaces[ifname] = {"forwarding": {"current": "off", "persistent": "--"}}
+    st.dirty = True
+
+
+def delete_ip_interface(sim, ifname: str) -> None:
+    """`ipadm delete-if IF`: the interface and every address on it. Texts [mem]."""
+    st = sim.state
+    if not _plumbed(st, ifname):
+        raise TaskFailure(f"ipadm: Could not delete interface {ifname}: Interface does not exist")
+    for addrobj in [a for a in st.addresses if a.split("/", 1)[0] == ifname]:
+        del st.addresses[addrobj]
+    del st.ip_interfaces[ifname]
+    st.dirty = True
+
+
+def create_address(sim, c, plumb=False) -> dict:
+    """`ipadm create-addr` from c = {interface, addrobj, type, address (static: A/P), down}.
+    The interface must have IP (`ipadm create-if`) unless plumb=True, which does that first."""
+    st = sim.state
+    ifname, addrobj = c["interface"], c["addrobj"]
     if addrobj in st.addresses:
         raise TaskFailure(f"ipadm: cannot create address: Address object already exists ({addrobj})")
     if c["type"] == "static":
@@ -600,21 +582,177 @@ def create_addr_finish(sim, t):
         eui = [mac[0] ^ 2, mac[1], mac[2], 0xff, 0xfe, mac[3], mac[4], mac[5]]
         addr = "fe80::" + ":".join(f"{(eui[i] << 8) | eui[i + 1]:x}" for i in range(0, 8, 2)) + "/10"
     if not _plumbed(st, ifname):
+        if not plumb:
+            raise TaskFailure(f"ipadm: cannot create address: Interface {ifname} does not exist")   # [mem]
         st.ip_interfaces[ifname] = {"forwarding": {"current": "off", "persistent": "--"}}
     now = now_iso()
     st.addresses[addrobj] = {"addrobj": addrobj, "interface": ifname, "type": c["type"],
                              "state": "down" if c.get("down") else "ok", "addr": addr,
                              "id": st.next_id("address"), "created_at": now, "updated_at": now}
     st.dirty = True
-    _out(t, f"{addrobj} {c['type']} {addr}")
+    return st.addresses[addrobj]
+
+
+def delete_address(sim, addrobj: str) -> None:
+    """`ipadm delete-addr ADDROBJ` (the IP interface stays)."""
+    st = sim.state
+    if addrobj not in st.addresses:
+        raise TaskFailure(f"ipadm: cannot delete address: Object not found ({addrobj})")
+    del st.addresses[addrobj]
+    st.dirty = True
+
+
+def set_address_state(sim, addrobj: str, state: str, verb: str) -> None:
+    """`ipadm enable-addr|disable-addr -t ADDROBJ`."""
+    st = sim.state
+    row = st.addresses.get(addrobj)
+    if row is None:
+        raise TaskFailure(f"ipadm: cannot {verb} address: Object not found ({addrobj})")
+    row["state"] = state
+    row["updated_at"] = now_iso()
+    st.dirty = True
+
+
+FORWARDING_DEFAULT = "disabled"     # routeadm's default for ipv4-/ipv6-forwarding
+
+
+def routeadm_set(st, proto: str, persistent: str) -> None:
+    """`routeadm -e|-d|-r <proto>-forwarding`: the persistent setting (enabled|disabled|default)."""
+    st.forwarding[proto]["persistent"] = persistent
+    st.dirty = True
+
+
+def routeadm_update(st) -> None:
+    """`routeadm -u`: the running values follow the persistent settings."""
+    for entry in st.forwarding.values():
+        entry["current"] = FORWARDING_DEFAULT if entry["persistent"] == "default" else entry["persistent"]
+    st.dirty = True
+
+
+def set_interface_forwarding(st, ifname: str, value: str, temporary=False) -> None:
+    """`ipadm set-ifprop [-t] -p forwarding=on|off -m ipv4 IF`."""
+    if ifname not in st.ip_interfaces:
+        raise TaskFailure(f"ipadm: cannot set property 'forwarding' on '{ifname}': Interface does not exist")
+    entry = st.ip_interfaces[ifname]["forwarding"]
+    entry["current"] = value
+    if not temporary:
+        entry["persistent"] = value
+    st.dirty = True
+
+
+# ---- the agent's tasks
+
+
+def create_vnic_finish(sim, t):
+    """The agent's executeCreateVNICTask: one `dladm create-vnic` built from the
+    request as given; everything the controller did not check fails here, with
+    dladm's message after the agent's "Failed to create VNIC <name>: "."""
+    c = t["_ctx"]
+    try:
+        create_vnic(sim, c)
+    except TaskFailure as exc:
+        raise TaskFailure(f"Failed to create VNIC {c['name']}: {exc}") from None
+    _out(t, f"VNIC {c['name']} created successfully over {c['link']}")
+
+
+def delete_vnic_finish(sim, t):
+    """executeDeleteVNICTask: dladm delete-vnic, then the VNIC's monitoring rows are destroyed."""
+    name = t["_ctx"]["name"]
+    try:
+        delete_link(sim, name, "vnic", "vnic")
+    except TaskFailure as exc:
+        raise TaskFailure(f"Failed to delete VNIC {name}: {exc}") from None
+    forget(sim, name)
+    _out(t, f"VNIC {name} deleted successfully")
+
+
+def set_vnic_props_finish(sim, t):
+    """executeSetVNICPropertiesTask: ONE `dladm set-linkprop -p k=v,... vnic`.
+    dladm sets what it can and warns about the rest; any warning fails the task."""
+    c = t["_ctx"]
+    name = c["name"]
+    try:
+        set_link_props(sim, name, c["properties"])
+    except TaskFailure as exc:
+        raise TaskFailure(f"Failed to set VNIC {name} properties: {exc}") from None
+    _out(t, f"VNIC {name} properties set successfully")
+
+
+def create_etherstub_finish(sim, t):
+    """executeCreateEtherstubTask: `dladm create-etherstub [-t] NAME`."""
+    name = t["_ctx"]["name"]
+    try:
+        create_etherstub(sim, name, t["_ctx"].get("temporary"))
+    except TaskFailure as exc:
+        raise TaskFailure(f"Failed to create etherstub {name}: {exc}") from None
+    _out(t, f"Etherstub {name} created successfully")
+
+
+def delete_etherstub_finish(sim, t):
+    """executeDeleteEtherstubTask: with force, `dladm delete-vnic` for each VNIC on
+    it (failures ignored; their monitoring rows are left to the collector), then
+    `dladm delete-etherstub`, which fails while any VNIC is left."""
+    st = sim.state
+    c = t["_ctx"]
+    name = c["name"]
+    if c.get("force"):
+        for vnic in _vnics_over(st, name):
+            _out(t, f"dladm delete-vnic {vnic}")
+            try:
+                delete_link(sim, vnic, "vnic", "vnic")
+            except TaskFailure as exc:
+                add_line(t, str(exc), "stderr")
+    try:
+        delete_link(sim, name, "etherstub", "etherstub")
+    except TaskFailure as exc:
+        raise TaskFailure(f"Failed to delete etherstub {name}: {exc}") from None
+    forget(sim, name)
+    _out(t, f"Etherstub {name} deleted successfully")
+
+
+def create_vlan_finish(sim, t):
+    """executeCreateVlanTask: `dladm create-vlan [-f] [-t] -l LINK -v VID NAME`."""
+    c = t["_ctx"]
+    try:
+        link = create_vlan(sim, c)
+    except TaskFailure as exc:
+        raise TaskFailure(f"Failed to create VLAN {c['name']}: {exc}") from None
+    _out(t, f"VLAN {c['name']} created successfully (VID {link['vid']}) over {c['link']}")
+
+
+def delete_vlan_finish(sim, t):
+    name = t["_ctx"]["name"]
+    try:
+        delete_link(sim, name, "vlan", "VLAN")
+    except TaskFailure as exc:
+        raise TaskFailure(f"Failed to delete VLAN {name}: {exc}") from None
+    forget(sim, name)
+    _out(t, f"VLAN {name} deleted successfully")
+
+
+# ---- IP addresses
+
+
+def _dhcp_address(seed: str) -> str:
+    n = int(hashlib.sha256(seed.encode()).hexdigest(), 16)
+    return f"192.168.10.{100 + n % 100}/24"
+
+
+def create_addr_finish(sim, t):
+    """The agent's task: `ipadm create-if IF` when the interface has no IP yet, then `ipadm create-addr`."""
+    st = sim.state
+    c = t["_ctx"]
+    ifname = c["interface"]
+    if ifname != "lo0" and (ifname not in st.links or st.links[ifname]["class"] == "etherstub"):
+        raise TaskFailure(f"ipadm: cannot create address: Interface {ifname} does not exist")
+    row = create_address(sim, c, plumb=True)
+    _out(t, f"{c['addrobj']} {c['type']} {row['addr']}")
 
 
 def delete_addr_finish(sim, t):
     st = sim.state
     addrobj = t["_ctx"]["addrobj"]
-    if addrobj not in st.addresses:
-        raise TaskFailure(f"ipadm: cannot delete address: Object not found ({addrobj})")
-    del st.addresses[addrobj]
+    delete_address(sim, addrobj)
     # The agent then runs `ipadm show-addr <if>` and, when nothing is left on the
     # interface, `ipadm delete-if <if>` (its executeDeleteIPAddressTask), which is
     # what lets the VNIC underneath be deleted afterwards.
@@ -624,23 +762,12 @@ def delete_addr_finish(sim, t):
     st.dirty = True
 
 
-def _addr_state(sim, t, state: str, verb: str):
-    st = sim.state
-    addrobj = t["_ctx"]["addrobj"]
-    row = st.addresses.get(addrobj)
-    if row is None:
-        raise TaskFailure(f"ipadm: cannot {verb} address: Object not found ({addrobj})")
-    row["state"] = state
-    row["updated_at"] = now_iso()
-    st.dirty = True
-
-
 def enable_addr_finish(sim, t):
-    _addr_state(sim, t, "ok", "enable")
+    set_address_state(sim, t["_ctx"]["addrobj"], "ok", "enable")
 
 
 def disable_addr_finish(sim, t):
-    _addr_state(sim, t, "disabled", "disable")
+    set_address_state(sim, t["_ctx"]["addrobj"], "disabled", "disable")
 
 
 def forwarding_finish(sim, t):
@@ -654,8 +781,8 @@ def forwarding_finish(sim, t):
     errors, steps = [], 0
     if c.get("has_enabled"):
         steps += 1
-        word = "enabled" if js_truthy(enabled) else "disabled"
-        st.forwarding["ipv4"] = {"current": word, "persistent": word}
+        routeadm_set(st, "ipv4", "enabled" if js_truthy(enabled) else "disabled")
+        routeadm_update(st)
     if js_truthy(interfaces) and not isinstance(interfaces, list):
         if isinstance(interfaces, str):   # `interfaces.map` of a string
             raise TaskFailure("IP forwarding configuration failed: interfaces.map is not a function")
@@ -664,11 +791,10 @@ def forwarding_finish(sim, t):
     for ifname in interfaces or []:
         steps += 1
         ifname = js_str(ifname)
-        if ifname not in st.ip_interfaces:
-            errors.append(f"Interface {ifname}: ipadm: cannot set property 'forwarding' on '{ifname}': "
-                          "Interface does not exist")
-            continue
-        st.ip_interfaces[ifname]["forwarding"] = {"current": value, "persistent": value}
+        try:
+            set_interface_forwarding(st, ifname, value)
+        except TaskFailure as exc:
+            errors.append(f"Interface {ifname}: {exc}")
     st.dirty = True
     if errors:
         for line in errors:
@@ -1021,15 +1147,7 @@ class Network:
         over = js_str(over)
         if over not in self.st.links:
             raise error(400, f"Underlying link {over} not found or not available")
-        if js_truthy(name):
-            name = js_str(name)
-        else:
-            m = re.fullmatch(r"([a-zA-Z]+)(\d+)", over)
-            if m:
-                n = js_number(vid)
-                name = m.group(1) + (js_str(1000 * n + int(m.group(2))) if n is not None else "NaN")
-            else:
-                name = f"vlan{js_str(vid)}"
+        name = js_str(name) if js_truthy(name) else vlan_default_name(over, vid)
         if self._exists(name, "vlan"):
             raise error(400, f"VLAN {name} already exists")
         force, temporary = body.get("force", False), body.get("temporary", False)

@@ -386,15 +386,15 @@ def test_shims_on_path_act_on_the_simulator(host, tmp_path):
     script = tmp_path / "web.cfg"
     script.write_text(render_config(CONFIG))
     proc = subprocess.run(["pfexec", "zonecfg", "-z", ZONE, "-f", str(script)], env=env, capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     proc = subprocess.run(["zonecfg", "-z", ZONE, "-f", "-"], env=env, input="set autoboot=true\n",
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
-    proc = subprocess.run(["zoneadm", "-z", ZONE, "list", "-p"], env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(["zoneadm", "-z", ZONE, "list", "-p"], env=env, capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0 and zoneadm_parser.parse_line(proc.stdout.strip())["state"] == "configured"
     proc = subprocess.run(["zoneadm", "-z", "nope", "list", "-p"], env=env, capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, check=False)
     assert proc.returncode == 1 and proc.stderr == "zoneadm: nope: No such zone configured\n"
     assert host.state.host_zones[ZONE]["config"]["autoboot"] == "true"
 
@@ -404,14 +404,14 @@ def test_a_shim_without_its_simulator_says_so(tmp_path):
     with Simulator(generation="0.3.9") as sim:
         url = sim.url
     shim = write_shims(str(tmp_path), url, tools=("zoneadm",))[0]
-    proc = subprocess.run([shim, "list"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([shim, "list"], capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == SHIM_UNREACHABLE_RC and "did not answer" in proc.stderr
 
 
 def test_cli_writes_shims(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "zoneweaver_sim", "shims", str(tmp_path / "bin"), "--url",
                            "http://127.0.0.1:5001"], capture_output=True, text=True, timeout=60,
-                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p)))
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p)), check=False)
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.split()) == 13
     assert "URL = 'http://127.0.0.1:5001'" in (tmp_path / "bin" / "zfs").read_text()
