@@ -21,6 +21,8 @@ tool is first run:
     def is_mutating(inv):         # optional: does this invocation change the host?
         ...                       # (used by sim.command_mutations(); default: guess_mutating)
 
+    SHIM = "..."                  # optional: its own shim template (same format keys as _SHIM)
+
 A tool without a module answers `<tool>: not implemented by zoneweaver-sim`
 with exit code 1, so every shim can exist before its server side does.
 Errors of the ZFS model (TaskFailure) become exit code 1 with zfs's text.
@@ -364,8 +366,9 @@ def write_shims(directory: str, url: str, python: str | None = None, cafile: str
         if tool == "pfexec":
             text = PFEXEC_SHIM.format(python=python)
         else:
-            text = _SHIM.format(python=python, tool=tool, url=url, cafile=cafile, env_keys=ENV_KEYS,
-                                unreachable=SHIM_UNREACHABLE_RC)
+            template = getattr(tool_module(tool), "SHIM", None) or _SHIM
+            text = template.format(python=python, tool=tool, url=url, cafile=cafile, env_keys=ENV_KEYS,
+                                   unreachable=SHIM_UNREACHABLE_RC)
         path = os.path.join(directory, tool)
         tmp = path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as fh:
