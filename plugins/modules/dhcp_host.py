@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: dhcp_host
-short_description: Add, change and remove static DHCP host entries (ISC dhcpd) through a Zoneweaver Agent
+short_description: Add, change and remove static DHCP host entries (ISC dhcpd) through a Zoneweaver Agent or natively
 version_added: 0.1.0
 description:
   - Ensures a static C(host) entry of the host's C(/etc/dhcpd.conf), which gives the client with a MAC
@@ -19,9 +19,17 @@ description:
     or IP is a conflict, detected before any request. The run fails and names that entry, unless
     O(replace=true), which removes it first.
   - The same endpoints serve both agent generations (0.2 and 0.3.x).
+  - Without an agent (O(backend=native)), the module keeps host entries in a block of O(config_file) between the
+    lines C(# BEGIN zoneweaver.illumos managed dhcp_host) and C(# END zoneweaver.illumos managed dhcp_host). Every
+    other line of the file is left as it is. Entries outside the block count for conflicts, but changing or
+    removing one of them is refused, naming it.
+  - Natively, the new file is checked with C(dhcpd -t -cf) when C(dhcpd) is found, replaced atomically (owner and
+    mode kept), and only when it changed a running server is restarted (C(svcadm restart); C(svcadm clear) from
+    maintenance). A disabled server is left disabled.
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
   - zoneweaver.illumos.agent.wait
+  - zoneweaver.illumos.agent.backend
   - zoneweaver.illumos.agent.action_group
   - zoneweaver.illumos.attributes
 attributes:
@@ -56,6 +64,18 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  config_file:
+    description:
+      - With O(backend=native), the ISC dhcpd configuration file to manage; it must be the file the DHCP service
+        reads. Defaults to C(/etc/dhcpd.conf).
+      - The agent writes its own file and ignores this option (with a warning).
+    type: path
+  backup:
+    description:
+      - With O(backend=native), keep a copy of O(config_file) as C(<file>.<timestamp>) before it is replaced.
+      - The agent ignores this option (with a warning).
+    type: bool
+    default: false
 notes:
   - With O(wait=false), removals that the addition depends on are still waited for.
 seealso:
@@ -82,6 +102,14 @@ EXAMPLES = r"""
     mac: "02:08:20:0a:0b:0d"
     ip: 10.190.190.20
     replace: true
+
+- name: Without an agent, on the host itself (managed block of /etc/dhcpd.conf)
+  zoneweaver.illumos.dhcp_host:
+    backend: native
+    hostname: web03
+    mac: "02:08:20:0a:0b:0e"
+    ip: 10.190.190.22
+  become: true
 
 - name: Remove it
   zoneweaver.illumos.dhcp_host:
@@ -112,11 +140,18 @@ host:
       type: str
       sample: 10.190.190.20
 actions:
-  description: What was done (or would be done in check mode), in order.
+  description:
+    - What was done (or would be done in check mode), in order.
+    - With the native backend, followed by the service commands run after the file changed.
   returned: always
   type: list
   elements: str
   sample: ["remove old01 (conflicting mac)", "add web01"]
+backup_file:
+  description: The copy of O(config_file) made before it was replaced (native backend, O(backup=true)).
+  returned: when a backup was made
+  type: str
+  sample: /etc/dhcpd.conf.20251122T073900
 conflicts:
   description: The conflicting entries (each with C(shared), the keys it shares), when the run failed on a conflict.
   returned: on a conflict failure
@@ -136,11 +171,14 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.dhcp_
 
 ARGUMENT_SPEC = agent_argument_spec(
     wait=True,
+    backend=True,
     hostname={"type": "str", "required": True, "aliases": ["name"]},
     mac={"type": "str"},
     ip={"type": "str"},
     replace={"type": "bool", "default": False},
     state={"type": "str", "default": "present", "choices": ["present", "absent"]},
+    config_file={"type": "path"},
+    backup={"type": "bool", "default": False},
 )
 
 

@@ -7,16 +7,21 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: dhcp_service
-short_description: Start, stop, restart or refresh the DHCP server (ISC dhcpd) through a Zoneweaver Agent
+short_description: Start, stop, restart or refresh the DHCP server (ISC dhcpd) through a Zoneweaver Agent or natively
 version_added: 0.1.0
 description:
   - Controls the C(network/service/dhcp:ipv4) SMF service of the host through the Zoneweaver Agent.
   - O(state=started) and O(state=stopped) read the service's state first and act only when needed, so a
     second run reports no change. O(state=restarted) and O(state=refreshed) always act.
   - The same endpoints serve both agent generations (0.2 and 0.3.x).
+  - Without an agent (O(backend=native)), runs C(svcadm) on the host itself and, with O(wait=true), polls
+    C(svcs) until the service has settled (at most O(wait_timeout) seconds). There, O(state=started) and
+    O(state=restarted) take a service out of maintenance with C(svcadm clear) (enabling alone leaves it there),
+    and O(state=restarted) of a disabled service enables it.
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
   - zoneweaver.illumos.agent.wait
+  - zoneweaver.illumos.agent.backend
   - zoneweaver.illumos.agent.action_group
   - zoneweaver.illumos.attributes
 attributes:
@@ -52,6 +57,12 @@ EXAMPLES = r"""
     api_key: "{{ vault_zoneweaver_api_key }}"
     state: started
 
+- name: Without an agent, on the host itself
+  zoneweaver.illumos.dhcp_service:
+    backend: native
+    state: started
+  become: true
+
 - name: Pick up a new configuration
   zoneweaver.illumos.dhcp_service:
     api_url: https://omnios1.example.com:5001
@@ -74,7 +85,7 @@ service:
       type: str
       sample: online
     since:
-      description: When it entered that state, as C(svcs) shows it.
+      description: When it entered that state, as C(svcs) shows it; null with the native backend.
       type: str
       sample: "10:21:04"
     listen_interface:
@@ -100,6 +111,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.dhcp_
 
 ARGUMENT_SPEC = agent_argument_spec(
     wait=True,
+    backend=True,
     state={"type": "str", "required": True, "choices": ["started", "stopped", "restarted", "refreshed"]},
 )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: dhcp_subnet
-short_description: Set the DHCP server's subnet (ISC dhcpd) through a Zoneweaver Agent
+short_description: Set the DHCP server's subnets (ISC dhcpd) through a Zoneweaver Agent or natively
 version_added: 0.1.0
 description:
   - Ensures the subnet declaration of the host's C(/etc/dhcpd.conf) (router, address range, DNS servers)
@@ -20,9 +20,18 @@ description:
   - All addresses are checked before any request is sent. The router and the range must lie in the
     subnet (neither its network nor its broadcast address), and O(range_start) must not come after O(range_end).
   - The same endpoints serve both agent generations (0.2 and 0.3.x).
+  - Without an agent (O(backend=native)), the module keeps subnet declarations in a block of O(config_file) between
+    the lines C(# BEGIN zoneweaver.illumos managed dhcp_subnet) and C(# END zoneweaver.illumos managed dhcp_subnet),
+    B(one per network), so writing one keeps the others, and O(state=absent) removes it. Every other line of the file
+    is left as it is; a declaration of the same network outside the block is refused, naming it.
+  - Natively, the new file is checked with C(dhcpd -t -cf) when C(dhcpd) is found, and replaced atomically (owner
+    and mode kept). Only when something changed, O(listen_interface) is set with C(svccfg setprop) and
+    C(svcadm refresh), and a running server is restarted (C(svcadm restart); C(svcadm clear) from maintenance).
+    A disabled server is left disabled; start it with M(zoneweaver.illumos.dhcp_service).
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
   - zoneweaver.illumos.agent.wait
+  - zoneweaver.illumos.agent.backend
   - zoneweaver.illumos.agent.action_group
   - zoneweaver.illumos.attributes
 attributes:
@@ -64,12 +73,26 @@ options:
     type: str
   state:
     description:
-      - Only V(present) is supported. The agent offers no way to remove the subnet declaration (it has no
-        delete for it), so V(absent) is refused before any request. Stop the server with
+      - V(present) writes the declaration.
+      - V(absent) removes the declaration of O(subnet) (the other options are then not needed), with
+        O(backend=native) only. The agent offers no way to remove the subnet declaration (it has no
+        delete for it), so with the agent V(absent) is refused before any request; stop the server with
         M(zoneweaver.illumos.dhcp_service) instead.
     type: str
     choices: [present, absent]
     default: present
+  config_file:
+    description:
+      - With O(backend=native), the ISC dhcpd configuration file to manage; it must be the file the DHCP service
+        reads. Defaults to C(/etc/dhcpd.conf).
+      - The agent writes its own file and ignores this option (with a warning).
+    type: path
+  backup:
+    description:
+      - With O(backend=native), keep a copy of O(config_file) as C(<file>.<timestamp>) before it is replaced.
+      - The agent ignores this option (with a warning).
+    type: bool
+    default: false
 seealso:
   - module: zoneweaver.illumos.dhcp_host
   - module: zoneweaver.illumos.dhcp_service
@@ -89,6 +112,16 @@ EXAMPLES = r"""
     dns: [9.9.9.9, 1.1.1.1]
     listen_interface: provisioning_0
 
+- name: Without an agent, on the host itself (managed block of /etc/dhcpd.conf)
+  zoneweaver.illumos.dhcp_subnet:
+    backend: native
+    subnet: 10.190.191.0/24
+    router: 10.190.191.1
+    range_start: 10.190.191.10
+    range_end: 10.190.191.254
+    listen_interface: provisioning_1
+  become: true
+
 - name: The same, with a dotted netmask
   zoneweaver.illumos.dhcp_subnet:
     api_url: https://omnios1.example.com:5001
@@ -104,7 +137,7 @@ RETURN = r"""
 subnet:
   description:
     - The subnet declaration as the agent reads it back after the run (as it will be, in check mode and
-      with O(wait=false)). Empty when there is none yet (check mode).
+      with O(wait=false)). Empty when there is none yet (check mode), and after O(state=absent).
     - RV(subnet.listen_interface) only when O(listen_interface) was set.
   returned: always
   type: dict
@@ -143,11 +176,18 @@ subnet:
       type: str
       sample: provisioning_0
 actions:
-  description: What was done (or would be done in check mode), in order.
+  description:
+    - What was done (or would be done in check mode), in order.
+    - With the native backend, followed by the service commands run after the change.
   returned: always
   type: list
   elements: str
   sample: [update subnet 10.190.190.0/24]
+backup_file:
+  description: The copy of O(config_file) made before it was replaced (native backend, O(backup=true)).
+  returned: when a backup was made
+  type: str
+  sample: /etc/dhcpd.conf.20251122T073900
 task_ids:
   description: The agent tasks queued, when O(wait=false) and a change was sent.
   returned: when O(wait=false) and changed
@@ -161,6 +201,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.dhcp_
 
 ARGUMENT_SPEC = agent_argument_spec(
     wait=True,
+    backend=True,
     subnet={"type": "str", "required": True},
     netmask={"type": "str"},
     router={"type": "str"},
@@ -169,6 +210,8 @@ ARGUMENT_SPEC = agent_argument_spec(
     dns={"type": "list", "elements": "str"},
     listen_interface={"type": "str"},
     state={"type": "str", "default": "present", "choices": ["present", "absent"]},
+    config_file={"type": "path"},
+    backup={"type": "bool", "default": False},
 )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: nat_rule
-short_description: Add and remove IP Filter NAT rules (ipnat.conf) through a Zoneweaver Agent
+short_description: Add and remove IP Filter NAT rules (ipnat.conf) through a Zoneweaver Agent or natively
 version_added: 0.1.0
 description:
   - Ensures one NAT rule is configured, or not, in the host's C(/etc/ipf/ipnat.conf), through the
@@ -19,9 +19,17 @@ description:
   - Removal finds the rule's id itself, in a fresh read just before the delete; a rule that someone else
     removed in the meantime is not an error.
   - The same endpoints serve both agent generations (0.2 and 0.3.x).
+  - Without an agent (O(backend=native)), the module keeps its rules in a block of O(config_file) between the
+    lines C(# BEGIN zoneweaver.illumos managed nat_rule) and C(# END zoneweaver.illumos managed nat_rule). Every
+    other line of the file is left as it is; rules outside the block count as configured (a rule written by hand
+    is not added again), but removing one of them is refused, naming its line.
+  - Natively, the new file is checked with C(ipnat -n -f) and replaced atomically (owner and mode kept), and only
+    when its content changed IP Filter is reloaded, C(svcadm refresh network/ipfilter), or enabled with
+    C(svcadm enable) when it is disabled (as the agent does; NAT needs IP Filter), or cleared from maintenance.
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
   - zoneweaver.illumos.agent.wait
+  - zoneweaver.illumos.agent.backend
   - zoneweaver.illumos.agent.action_group
   - zoneweaver.illumos.attributes
 attributes:
@@ -70,7 +78,7 @@ options:
     description:
       - A note sent with a new rule.
       - Agents up to 0.3.9 do not store it (a rule's description comes only from a C(#) comment in
-        ipnat.conf), so it is never compared and never makes a change.
+        ipnat.conf), so it is never compared and never makes a change. The native backend does not store it either.
     type: str
   state:
     description:
@@ -79,6 +87,18 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  config_file:
+    description:
+      - With O(backend=native), the IP Filter NAT configuration file to manage; it must be the file
+        C(network/ipfilter) loads (its C(config/ipnat_config_file) property). Defaults to C(/etc/ipf/ipnat.conf).
+      - The agent writes its own file and ignores this option (with a warning).
+    type: path
+  backup:
+    description:
+      - With O(backend=native), keep a copy of O(config_file) as C(<file>.<timestamp>) before it is replaced.
+      - The agent ignores this option (with a warning).
+    type: bool
+    default: false
 notes:
   - Rules are written to the configuration file and IP Filter is reloaded by the agent; whether a rule
     is loaded in the kernel is shown by M(zoneweaver.illumos.nat_rule_info) (RV(zoneweaver.illumos.nat_rule_info#module:configured_rules[].active)).
@@ -116,6 +136,14 @@ EXAMPLES = r"""
     subnet: 10.190.190.20/32
     target: 203.0.113.20/32
 
+- name: Without an agent, on the host itself (managed block of /etc/ipf/ipnat.conf)
+  zoneweaver.illumos.nat_rule:
+    backend: native
+    bridge: igb0
+    subnet: 10.190.190.0/24
+    backup: true
+  become: true
+
 - name: Remove the outbound rule (found by its content)
   zoneweaver.illumos.nat_rule:
     api_url: https://omnios1.example.com:5001
@@ -129,13 +157,17 @@ RETURN = r"""
 rule:
   description:
     - The rule as the agent lists it after the run, with its id.
+    - With the native backend, as O(config_file) holds it after the run.
     - In check mode, and with O(wait=false), a new rule as it will be written, with RV(rule.id) null.
     - Empty after removal.
   returned: always
   type: dict
   contains:
     id:
-      description: The agent's uuid of the rule.
+      description:
+        - The agent's uuid of the rule.
+        - With the native backend, C(zw-) and a hash of the rule's text for a rule of the managed block, or
+          C(line:<n>) for a rule elsewhere in the file.
       type: str
       sample: 3f1e2d4c-5b6a-4789-9abc-def012345678
     raw_rule:
@@ -175,11 +207,18 @@ rule:
       type: str
       sample: "2025-11-22T07:39:00.000Z"
 actions:
-  description: What was done (or would be done in check mode), in order.
+  description:
+    - What was done (or would be done in check mode), in order.
+    - With the native backend, followed by the service commands run after the file changed.
   returned: always
   type: list
   elements: str
-  sample: ["create map igb0 10.190.190.0/24 -> 0/32 portmap tcp/udp auto"]
+  sample: ["create map igb0 10.190.190.0/24 -> 0/32 portmap tcp/udp auto", "svcadm refresh network/ipfilter"]
+backup_file:
+  description: The copy of O(config_file) made before it was replaced (native backend, O(backup=true)).
+  returned: when a backup was made
+  type: str
+  sample: /etc/ipf/ipnat.conf.20251122T073900
 task_ids:
   description: The agent tasks queued, when O(wait=false) and a change was sent.
   returned: when O(wait=false) and changed
@@ -193,6 +232,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.nat_r
 
 ARGUMENT_SPEC = agent_argument_spec(
     wait=True,
+    backend=True,
     bridge={"type": "str", "required": True, "aliases": ["interface"]},
     subnet={"type": "str", "required": True},
     target={"type": "str", "default": "0/32"},
@@ -200,6 +240,8 @@ ARGUMENT_SPEC = agent_argument_spec(
     type={"type": "str", "default": "portmap", "choices": ["portmap", "bimap", "rdr"]},
     description={"type": "str"},
     state={"type": "str", "default": "present", "choices": ["present", "absent"]},
+    config_file={"type": "path"},
+    backup={"type": "bool", "default": False},
 )
 
 

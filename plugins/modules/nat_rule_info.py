@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: nat_rule_info
-short_description: Read the NAT rules and the IP Filter service of a host through a Zoneweaver Agent
+short_description: Read the NAT rules and the IP Filter service of a host through a Zoneweaver Agent or natively
 version_added: 0.1.0
 description:
   - Returns the NAT rules configured in C(/etc/ipf/ipnat.conf) as the agent lists them (parsed, with their
@@ -16,8 +16,10 @@ description:
   - Each configured rule says whether it is loaded (RV(configured_rules[].active)), so a rule that is
     configured but not in effect stands out.
   - Two requests; the same endpoints serve both agent generations (0.2 and 0.3.x).
+  - Without an agent (O(backend=native)), reads O(config_file), C(ipnat -l) and C(svcs) on the host itself.
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
+  - zoneweaver.illumos.agent.backend
   - zoneweaver.illumos.agent.action_group
   - zoneweaver.illumos.attributes
   - zoneweaver.illumos.attributes.info_module
@@ -26,6 +28,11 @@ options:
     description: Only rules on this outside interface, for example V(igb0).
     type: str
     aliases: [interface]
+  config_file:
+    description:
+      - With O(backend=native), the IP Filter NAT configuration file to read. Defaults to C(/etc/ipf/ipnat.conf).
+      - The agent reads its own file and ignores this option (with a warning).
+    type: path
 seealso:
   - module: zoneweaver.illumos.nat_rule
 author:
@@ -55,7 +62,10 @@ configured_rules:
   elements: dict
   contains:
     id:
-      description: The agent's uuid of the rule (what a delete needs; M(zoneweaver.illumos.nat_rule) finds it itself).
+      description:
+        - The agent's uuid of the rule (what a delete needs; M(zoneweaver.illumos.nat_rule) finds it itself).
+        - With the native backend, C(zw-) and a hash of the rule's text for a rule of the block
+          M(zoneweaver.illumos.nat_rule) manages, or C(line:<n>) for a rule elsewhere in the file.
       type: str
     raw_rule:
       description: The line of ipnat.conf, whitespace-normalised, without its comment.
@@ -79,10 +89,10 @@ configured_rules:
       description: The rule's comment in ipnat.conf, if any.
       type: str
     created_by:
-      description: The API key name (or V(system_import)) that created the rule.
+      description: The API key name (or V(system_import)) that created the rule; null with the native backend.
       type: str
     created_at:
-      description: When the agent recorded the rule.
+      description: When the agent recorded the rule; null with the native backend.
       type: str
     active:
       description:
@@ -127,7 +137,7 @@ active_sessions:
   elements: str
   sample: ["MAP 10.190.190.20 43183 <- -> 192.168.1.2 43183 [1.1.1.1 53]"]
 config_file:
-  description: The configuration file the agent writes.
+  description: The configuration file the agent writes (with the native backend, O(config_file)).
   returned: always
   type: str
   sample: /etc/ipf/ipnat.conf
@@ -143,7 +153,7 @@ service:
       description: Its SMF state (V(online), V(disabled), V(maintenance), ... or V(unknown)).
       type: str
     since:
-      description: When it entered that state, as C(svcs) shows it.
+      description: When it entered that state, as C(svcs) shows it; null with the native backend.
       type: str
     raw:
       description: The C(svcs) line.
@@ -155,7 +165,9 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.options import 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.nat_rule_info import run as RUNNER
 
 ARGUMENT_SPEC = agent_argument_spec(
+    backend=True,
     bridge={"type": "str", "aliases": ["interface"]},
+    config_file={"type": "path"},
 )
 
 

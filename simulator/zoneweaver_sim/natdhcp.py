@@ -7,9 +7,29 @@ agent rewrote and the svcadm/svccfg commands it ran.
 The controllers (the agent's NatController and DhcpController) check only that
 the required fields are there; everything else (the NAT type, addresses, MACs)
 goes into the task as given, and what the tools refuse fails there.
+
+The host's side, shared with the fake commands (commands/ipnat, svcs, svcadm,
+svccfg), so both faces see one host:
+- Files are real files under the simulator's files root (`sim.files_root`:
+  $ZONEWEAVER_SIM_ROOT, else <state_dir>/root), at the paths the services'
+  SMF properties name (config/ipnat_config_file of ipfilter, config/config_file
+  of dhcp:ipv4; defaults <root>/etc/ipf/ipnat.conf and <root>/etc/dhcpd.conf).
+  The agent's tasks rewrite those files whole (as ZWA does), the native
+  modules edit them in place; both are read back by the services below. The
+  simulator must therefore run on the machine where the files are written.
+- SMF instances svc:/network/ipfilter:default and svc:/network/service/dhcp:ipv4
+  (st.nat["service"], st.dhcp["service"]: state, since, enabled, reason,
+  props). Starting IP Filter loads the rules of its file into the kernel
+  (st.nat["loaded"], what `ipnat -l` lists); a file ipnat cannot parse puts it
+  in maintenance. Starting dhcpd checks its file (syntax, at least one subnet
+  declaration); a failure puts it in maintenance. enable leaves an instance in
+  maintenance there (svcadm clear is needed); disable always works; restart
+  acts only on a running instance; refresh reloads IP Filter's rules and only
+  re-reads properties for dhcpd [mem: dhcpd has no reload].
 """
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, timezone
 
@@ -20,9 +40,18 @@ from .util import new_uuid, now_iso
 
 NAT_CONF = "/etc/ipf/ipnat.conf"
 DHCP_CONF = "/etc/dhcpd.conf"
+DHCP_LEASES = "/var/db/dhcpd.leases"
 DHCP_ACTIONS = ("start", "stop", "refresh", "restart")
 DHCP_FMRI = "svc:/network/service/dhcp:ipv4"
 DHCP_SERVICE = "network/service/dhcp:ipv4"
+IPFILTER_FMRI = "svc:/network/ipfilter:default"
+IPNAT_PROP = "config/ipnat_config_file"
+DHCP_CONFIG_PROP = "config/config_file"
+DHCP_LEASE_PROP = "config/lease_file"
+LISTEN_PROP = "config/listen_ifnames"
+ROOT_ENV = "ZONEWEAVER_SIM_ROOT"
+# The SMF instances the simulated host has: FMRI -> the HostState attribute holding it.
+SMF_INSTANCES = {IPFILTER_FMRI: "nat", DHCP_FMRI: "dhcp"}
 # an ipnat address: a.b.c.d[/n] or ipnat's short forms 0/32, 0/0 [mem]
 NAT_ADDR_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){0,3}(/\d{1,2})?$")
 
@@ -67,6 +96,340 @@ def svcs_status(svc: dict) -> tuple[str, str | None, str]:
     return svc["state"], stime, raw
 
 
+# --------------------------------------------------------------------------- host files
+
+
+def files_root(sim) -> str:
+    """The directory standing for the simulated host's `/` (created on first use)."""
+    root = getattr(sim, "files_root", None)
+    if not root:
+        root = os.environ.get(ROOT_ENV) or os.path.join(sim.state_dir, "root")
+        sim.files_root = root
+    return root
+
+
+def host_path(sim, path: str) -> str:
+    """Where the simulated host's `path` (e.g. /etc/dhcpd.conf) is on this machine."""
+    return os.path.join(files_root(sim), path.lstrip("/"))
+
+
+def seed_files(sim) -> None:
+    """A fresh OmniOS has /etc/ipf (empty ipnat.conf not shipped [mem]) and /var/db."""
+    for directory in ("/etc/ipf", "/var/db"):
+        os.makedirs(host_path(sim, directory), exist_ok=True)
+
+
+def read_host_file(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def write_host_file(path: str, text: str) -> None:
+    """Replace a host file whole (temp + rename), as the agent's tasks do."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.zwsim-tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------- SMF
+
+
+def smf_instance(sim, fmri: str) -> dict:
+    svc = getattr(sim.state, SMF_INSTANCES[fmri])["service"]
+    svc.setdefault("enabled", svc.get("state") not in ("disabled", None))
+    return svc
+
+
+def smf_props(sim, fmri: str) -> list[tuple[str, str, list[str]]]:
+    """[(name, type, values)] of the instance's `config` property group."""
+    svc = smf_instance(sim, fmri)
+    if fmri == IPFILTER_FMRI:
+        defaults = [(IPNAT_PROP, "astring", [host_path(sim, NAT_CONF)])]
+    else:
+        listen = listen_ifnames(sim.state)
+        defaults = [(DHCP_CONFIG_PROP, "astring", [host_path(sim, DHCP_CONF)]),
+                    (DHCP_LEASE_PROP, "astring", [host_path(sim, DHCP_LEASES)]),
+                    (LISTEN_PROP, "astring", listen.split() if listen else [])]
+    stored = svc.get("props") or {}
+    props = [(name, *stored.get(name, (ptype, values))) for name, ptype, values in defaults]
+    props += [(name, ptype, list(values)) for name, (ptype, values) in stored.items()
+              if name not in {p[0] for p in defaults}]
+    return props
+
+
+def smf_prop(sim, fmri: str, name: str) -> list[str]:
+    return next((values for pname, _ptype, values in smf_props(sim, fmri) if pname == name), [])
+
+
+def smf_setprop(sim, fmri: str, name: str, ptype: str, values: list[str]) -> None:
+    svc = smf_instance(sim, fmri)
+    if fmri == DHCP_FMRI and name == LISTEN_PROP:
+        sim.state.dhcp["listen_interface"] = " ".join(values) or None   # the agent face reads it there
+        (svc.get("props") or {}).pop(name, None)
+    else:
+        svc.setdefault("props", {})[name] = [ptype, list(values)]
+    sim.state.dirty = True
+
+
+def smf_delprop(sim, fmri: str, name: str) -> bool:
+    svc = smf_instance(sim, fmri)
+    if fmri == DHCP_FMRI and name == LISTEN_PROP:
+        found = sim.state.dhcp.get("listen_interface") is not None
+        sim.state.dhcp["listen_interface"] = None
+        return found
+    return (svc.get("props") or {}).pop(name, None) is not None
+
+
+def nat_config_path(sim) -> str:
+    return (smf_prop(sim, IPFILTER_FMRI, IPNAT_PROP) or [host_path(sim, NAT_CONF)])[0]
+
+
+def dhcp_config_path(sim) -> str:
+    return (smf_prop(sim, DHCP_FMRI, DHCP_CONFIG_PROP) or [host_path(sim, DHCP_CONF)])[0]
+
+
+def _ipf_start(sim) -> str | None:
+    """Load ipnat.conf into the kernel; the error that stops IP Filter, if any.
+    No file means no NAT rules [mem: the method loads ipnat.conf only if it exists]."""
+    st = sim.state
+    path = nat_config_path(sim)
+    text = read_host_file(path)
+    rules, error = parse_ipnat(text or "")
+    if error:
+        st.nat["loaded"] = []
+        return f"ipnat: {path}: {error}"
+    st.nat["loaded"] = rules
+    return None
+
+
+def _dhcpd_start(sim) -> str | None:
+    """dhcpd reads its configuration when it starts; the error that stops it, if any."""
+    path = dhcp_config_path(sim)
+    text = read_host_file(path)
+    if text is None:
+        return f"dhcpd: Can't open {path}: No such file or directory"
+    subnets, error = check_dhcpd(text)
+    if error:
+        return f"dhcpd: {path} {error}"
+    if not subnets:
+        return "dhcpd: No subnet declaration for the listening interfaces"
+    return None
+
+
+STARTERS = {IPFILTER_FMRI: _ipf_start, DHCP_FMRI: _dhcpd_start}
+
+
+def _svc_start(sim, fmri: str) -> str | None:
+    svc = smf_instance(sim, fmri)
+    error = STARTERS[fmri](sim)
+    if error:
+        _svc_set(svc, "maintenance")
+        svc["reason"] = error
+    else:
+        _svc_set(svc, "online")
+        svc.pop("reason", None)
+    sim.state.dirty = True
+    return error
+
+
+def svc_enable(sim, fmri: str) -> str | None:
+    """svcadm enable: a disabled instance starts (the error, if it fails); one in
+    maintenance stays there until svcadm clear."""
+    svc = smf_instance(sim, fmri)
+    svc["enabled"] = True
+    sim.state.dirty = True
+    if svc["state"] in ("disabled", "uninitialized"):
+        return _svc_start(sim, fmri)
+    return None
+
+
+def svc_disable(sim, fmri: str) -> None:
+    svc = smf_instance(sim, fmri)
+    svc["enabled"] = False
+    svc.pop("reason", None)
+    _svc_set(svc, "disabled")
+    if fmri == IPFILTER_FMRI:
+        sim.state.nat["loaded"] = []    # stopping IP Filter flushes its rules [mem]
+    sim.state.dirty = True
+
+
+def svc_refresh(sim, fmri: str) -> str | None:
+    """IP Filter's refresh method reloads the files (a bad file: maintenance [mem]);
+    dhcpd has no reload, refresh only updates the running properties [mem]."""
+    svc = smf_instance(sim, fmri)
+    if fmri == IPFILTER_FMRI and svc["state"] in ("online", "degraded"):
+        return _svc_start(sim, fmri)
+    return None
+
+
+def svc_restart(sim, fmri: str) -> str | None:
+    """Stop and start a running instance; SMF ignores a restart of any other [mem]."""
+    if smf_instance(sim, fmri)["state"] in ("online", "degraded"):
+        return _svc_start(sim, fmri)
+    return None
+
+
+def svc_clear(sim, fmri: str) -> str | None:
+    """From maintenance: start again (if enabled); from degraded: online. ValueError otherwise."""
+    svc = smf_instance(sim, fmri)
+    if svc["state"] == "maintenance":
+        svc.pop("reason", None)
+        if svc.get("enabled", True):
+            return _svc_start(sim, fmri)
+        _svc_set(svc, "disabled")
+        return None
+    if svc["state"] == "degraded":
+        _svc_set(svc, "online")
+        return None
+    raise ValueError(f'Instance "{fmri}" is not in a maintenance or degraded state.')
+
+
+def svc_mark(sim, fmri: str, state: str) -> None:
+    svc = smf_instance(sim, fmri)
+    _svc_set(svc, state)
+    svc["reason"] = "Maintenance requested by an administrator." if state == "maintenance" else svc.get("reason")
+    sim.state.dirty = True
+
+
+# --------------------------------------------------------------------------- what the tools parse
+
+
+def _octets_ok(text: str, minimum: int = 1) -> bool:
+    parts = text.split(".")
+    return minimum <= len(parts) <= 4 and all(p.isdigit() and int(p) <= 255 for p in parts)
+
+
+def nat_address_ok(token: str) -> bool:
+    """An ipnat address: a.b.c.d[/n|/mask] or ipnat's short forms (0/32, 10/8) [mem]."""
+    addr, slash, mask = token.partition("/")
+    if not _octets_ok(addr):
+        return False
+    if not slash:
+        return True
+    return (mask.isdigit() and int(mask) <= 32) or (mask.count(".") == 3 and _octets_ok(mask, 4))
+
+
+NAT_KINDS = ("map", "bimap", "rdr", "map-block", "rewrite")
+NAT_PROTOCOLS = ("tcp", "udp", "tcp/udp", "tcpudp", "icmp")
+# words that may follow a map rule's target, and whether they take an argument [mem: ipnat.conf(5)]
+MAP_OPTIONS = {"proxy": True, "icmpidmap": True, "mssclamp": True, "age": True, "sequential": False,
+               "frag": False, "purge": False}
+RDR_OPTIONS = ("round-robin", "frag", "sticky", "mssclamp", "age", "purge")
+
+
+def _ports_ok(text: str) -> bool:
+    low, _dash, high = text.partition("-")
+    return low.isdigit() and (not high or high.isdigit())
+
+
+def _rule_error(tokens: list[str]) -> str | None:
+    kind = tokens[0]
+    if kind not in NAT_KINDS:
+        return f"unknown rule type '{kind}'"
+    if kind == "rewrite":
+        return None     # not modelled: accepted as written
+    if "->" not in tokens:
+        return "expected '->'"
+    arrow = tokens.index("->")
+    left, right = tokens[2:arrow], tokens[arrow + 1:]
+    if arrow < 2 or not left or not right:
+        return "incomplete rule"
+    if kind == "rdr":
+        if not nat_address_ok(left[0]) or left[1:2] not in ([], ["port"]) or (
+                left[1:] and (len(left) != 3 or not _ports_ok(left[2]))):
+            return f"syntax error at '{' '.join(left)}'"
+        if not all(nat_address_ok(a) for a in right[0].split(",")):
+            return f"bad address '{right[0]}'"
+        rest = right[1:]
+        if rest[:1] == ["port"]:
+            if len(rest) < 2 or not _ports_ok(rest[1]):
+                return "bad port"
+            rest = rest[2:]
+        if rest and rest[0] in NAT_PROTOCOLS:
+            rest = rest[1:]
+        bad = [w for w in rest if w not in RDR_OPTIONS and not w.isdigit()]
+        return f"syntax error at '{bad[0]}'" if bad else None
+    if left[0] == "from":
+        return None     # the from/to form is not modelled: accepted as written
+    if len(left) != 1 or not nat_address_ok(left[0]):
+        return f"bad address '{' '.join(left)}'"
+    if not nat_address_ok(right[0]):
+        return f"bad address '{right[0]}'"
+    rest = right[1:]
+    while rest:
+        word = rest[0]
+        if word == "portmap":
+            if len(rest) < 3 or rest[1] not in NAT_PROTOCOLS or not (rest[2] == "auto" or re.fullmatch(r"\d+:\d+", rest[2])):
+                return "portmap needs a protocol (tcp, udp, tcp/udp) and 'auto' or a port range"
+            rest = rest[3:]
+        elif word in MAP_OPTIONS:
+            rest = rest[2:] if MAP_OPTIONS[word] else rest[1:]
+        else:
+            return f"syntax error at '{word}'"
+    return None
+
+
+def parse_ipnat(text: str) -> tuple[list[str], str | None]:
+    """ipnat.conf -> (the rules, whitespace-normalised, in order; the first error or None)."""
+    rules = []
+    for number, line in enumerate(str(text or "").splitlines(), 1):
+        tokens = line.split("#", 1)[0].split()
+        if not tokens:
+            continue
+        error = _rule_error(tokens)
+        if error:
+            return [], f"{error} on line {number}: {line.strip()}"
+        rules.append(" ".join(tokens))
+    return rules, None
+
+
+_DHCP_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{};]|[^\s{};"#]+|#[^\n]*|"')
+_MAC_RE = re.compile(r"^[0-9A-Fa-f]{1,2}(:[0-9A-Fa-f]{1,2}){5}$")
+
+
+def check_dhcpd(text: str) -> tuple[int, str | None]:
+    """dhcpd.conf -> (number of subnet declarations, the first error as `line N: ...` or None).
+    Checks braces, ';', and the values of subnet, hardware ethernet and fixed-address [ISC-like texts]."""
+    depth, words, subnets = 0, [], 0
+    for number, line in enumerate(str(text or "").splitlines(), 1):
+        for token in _DHCP_TOKEN.findall(line):
+            if token.startswith("#"):
+                break
+            if token == '"':
+                return subnets, f"line {number}: unterminated string."
+            if token == "{":
+                if words[:1] == ["subnet"]:
+                    if len(words) != 4 or words[2] != "netmask" or not _octets_ok(words[1], 4) \
+                            or not _octets_ok(words[3], 4):
+                        return subnets, f"line {number}: expecting netmask."
+                    subnets += 1
+                depth, words = depth + 1, []
+            elif token == "}":
+                if words:
+                    return subnets, f"line {number}: semicolon expected."
+                if depth == 0:
+                    return subnets, f"line {number}: unexpected '}}'."
+                depth -= 1
+            elif token == ";":
+                if words[:2] == ["hardware", "ethernet"] and (len(words) != 3 or not _MAC_RE.match(words[2])):
+                    return subnets, f"line {number}: expecting hardware address."
+                if words[:1] == ["fixed-address"] and (len(words) < 2 or not _octets_ok(words[1], 4)):
+                    return subnets, f"line {number}: expecting an address."
+                words = []
+            else:
+                words.append(token)
+    if words:
+        return subnets, "end of file: semicolon expected."
+    if depth:
+        return subnets, "end of file: expecting right brace."
+    return subnets, None
+
+
 # --------------------------------------------------------------------------- NAT
 
 
@@ -98,17 +461,31 @@ def ipnat_list(st) -> str | None:
     """`ipnat -l` as the agent keeps it (stdout trimmed), or None when the
     command fails: with IP Filter not running its ioctls fail (EIO) [mem], which
     is the case while network/ipfilter is not online."""
-    if st.nat["service"]["state"] != "online":
+    if st.nat["service"]["state"] not in ("online", "degraded"):
         return None
-    lines = [" ".join(_long_addr(tok) for tok in r["raw_rule"].split()) for r in st.nat["rules"]]
+    loaded = st.nat["loaded"] if "loaded" in st.nat else [r["raw_rule"] for r in st.nat["rules"]]
+    lines = [" ".join(_long_addr(tok) for tok in rule.split()) for rule in loaded]
     return ("List of active MAP/Redirect filters:\n" + "".join(f"{ln}\n" for ln in lines)
             + "\nList of active sessions:")
 
 
-def _ipf_reload(t, st):
+def agent_ipnat_conf(st) -> str:
+    """ipnat.conf as the agent's tasks write it: its rules, nothing else [guess: header]."""
+    return "# NAT rules - managed by zoneweaver-agent\n" + "".join(f"{r['raw_rule']}\n" for r in st.nat["rules"])
+
+
+def _ipf_reload(sim, t):
+    """The agent rewrites ipnat.conf whole, then refresh, disable, enable: IP Filter
+    starts again from the file (maintenance if ipnat cannot load it)."""
+    st = sim.state
+    write_host_file(nat_config_path(sim), agent_ipnat_conf(st))
     _out(t, f"Wrote {NAT_CONF} ({len(st.nat['rules'])} rules)", "svcadm refresh network/ipfilter",
          "svcadm disable network/ipfilter", "svcadm enable network/ipfilter")
-    _svc_set(st.nat["service"], "online")
+    svc_refresh(sim, IPFILTER_FMRI)
+    svc_disable(sim, IPFILTER_FMRI)
+    error = svc_enable(sim, IPFILTER_FMRI)
+    if error:
+        _out(t, error, f"{IPFILTER_FMRI} entered maintenance")
 
 
 def nat_create_finish(sim, t):
@@ -127,7 +504,7 @@ def nat_create_finish(sim, t):
                             "subnet": js_str(c["subnet"]), "target": js_str(c["target"]),
                             "protocol": js_str(c["protocol"]), "type": c["type"], "raw_rule": raw,
                             "description": None, "created_by": t["created_by"], "created_at": now, "updated_at": now})
-    _ipf_reload(t, st)
+    _ipf_reload(sim, t)
     _out(t, f"NAT rule created: {raw}")
     st.dirty = True
 
@@ -139,7 +516,7 @@ def nat_delete_finish(sim, t):
     if not match:
         raise TaskFailure(f"NAT rule not found: {rid}")
     st.nat["rules"].remove(match[0])
-    _ipf_reload(t, st)
+    _ipf_reload(sim, t)
     _out(t, f"NAT rule deleted: {match[0]['raw_rule']}")
     st.dirty = True
 
@@ -173,9 +550,12 @@ def dhcpd_conf(st) -> str:
     return "\n".join(out) + "\n"
 
 
-def _dhcp_refresh(t, st, what: str):
+def _dhcp_refresh(sim, t, what: str):
+    st = sim.state
+    write_host_file(dhcp_config_path(sim), dhcpd_conf(st))
     _out(t, f"Wrote {DHCP_CONF} ({what}):", *("  " + line for line in dhcpd_conf(st).splitlines() if line))
     _out(t, f"svcadm refresh {DHCP_SERVICE}")
+    svc_refresh(sim, DHCP_FMRI)
 
 
 def dhcp_config_finish(sim, t):
@@ -188,9 +568,9 @@ def dhcp_config_finish(sim, t):
     st.dhcp["config"]["dns"] = js_str(c["dns"]) if js_truthy(c.get("dns")) else None
     st.dhcp["config"]["updated_at"] = now_iso()
     if js_truthy(c.get("listen_interface")):
-        st.dhcp["listen_interface"] = js_str(c["listen_interface"])
+        smf_setprop(sim, DHCP_FMRI, LISTEN_PROP, "astring", [js_str(c["listen_interface"])])
         _out(t, f"svccfg -s {DHCP_SERVICE} setprop config/listen_ifnames = astring: {st.dhcp['listen_interface']}")
-    _dhcp_refresh(t, st, f"subnet {st.dhcp['config']['subnet']} netmask {st.dhcp['config']['netmask']}")
+    _dhcp_refresh(sim, t, f"subnet {st.dhcp['config']['subnet']} netmask {st.dhcp['config']['netmask']}")
     _out(t, f"DHCP configuration updated for subnet {st.dhcp['config']['subnet']}/{st.dhcp['config']['netmask']}")
     st.dirty = True
 
@@ -208,7 +588,7 @@ def dhcp_add_finish(sim, t):
     # the task creates the row with created_by 'api' whoever asked, and no description
     st.dhcp["hosts"].append({"id": new_uuid(), "hostname": hostname, "mac": mac, "ip": ip, "description": None,
                              "created_by": "api", "created_at": now, "updated_at": now})
-    _dhcp_refresh(t, st, f"host {hostname} added")
+    _dhcp_refresh(sim, t, f"host {hostname} added")
     _out(t, f"DHCP host entry added: {hostname} ({mac} \u2192 {ip})")
     st.dirty = True
 
@@ -221,41 +601,37 @@ def dhcp_remove_finish(sim, t):
         raise TaskFailure(f"Host entry '{name}' not found in database")
     for host in match:
         st.dhcp["hosts"].remove(host)
-    _dhcp_refresh(t, st, f"host {name} removed")
+    _dhcp_refresh(sim, t, f"host {name} removed")
     _out(t, f"DHCP host entry removed: {name}")
     st.dirty = True
 
 
-def _svcadm_enable(t, st) -> None:
+def _svcadm_enable(sim, t) -> None:
     """`svcadm enable`: a disabled instance starts; one in maintenance stays there
     (SMF needs `svcadm clear`, which the agent never runs). dhcpd exits without a
     subnet declaration, so SMF puts it in maintenance [guess: the method's exit]."""
-    svc = st.dhcp["service"]
+    svc = smf_instance(sim, DHCP_FMRI)
     if svc["state"] == "maintenance":
         _out(t, f"{DHCP_FMRI} is in maintenance: svcadm enable leaves it there (svcadm clear is needed)")
-        return
-    if svc["state"] == "online":
-        return
-    if not st.dhcp.get("config"):
-        _out(t, "dhcpd: No subnet declaration for the listening interfaces", f"{DHCP_FMRI} entered maintenance")
-        _svc_set(svc, "maintenance")
-        return
-    _svc_set(svc, "online")
+    error = svc_enable(sim, DHCP_FMRI)
+    if error:
+        _out(t, error, f"{DHCP_FMRI} entered maintenance")
 
 
 def dhcp_service_finish(sim, t):
     """executeDhcpServiceControlTask: start = svcadm enable, stop = svcadm disable,
     refresh = svcadm refresh, restart = svcadm disable then svcadm enable (which is
     also what takes an instance out of maintenance)."""
-    st = sim.state
     action = t["_ctx"]["action"]
-    svc = st.dhcp["service"]
+    svc = smf_instance(sim, DHCP_FMRI)
     if action in ("stop", "restart"):
-        _svc_set(svc, "disabled")
+        svc_disable(sim, DHCP_FMRI)
     if action in ("start", "restart"):
-        _svcadm_enable(t, st)
-    if action == "refresh" and svc["state"] != "online":
-        _out(t, f"{DHCP_FMRI} is {svc['state']}; refresh has no effect")
+        _svcadm_enable(sim, t)
+    if action == "refresh":
+        if svc["state"] != "online":
+            _out(t, f"{DHCP_FMRI} is {svc['state']}; refresh has no effect")
+        svc_refresh(sim, DHCP_FMRI)
     _out(t, f"DHCP service {action} completed successfully")
 
 
@@ -385,6 +761,7 @@ class NatDhcp:
 
 
 def register(router, sim):
+    seed_files(sim)
     n = NatDhcp(sim)
 
     def destructure(prop, what):

@@ -9,6 +9,10 @@ It has no update: a changed entry is removed and added again. So the plan is
 made up front from GET /network/dhcp/config (the hosts as dhcpd.conf has
 them; MACs compared normalised): a conflicting entry under another hostname
 fails the run before any request, naming it, unless replace=true removes it first.
+
+With backend=native (native/nat_dhcp.py) the entries live in a managed block
+of dhcpd.conf; entries outside it count for conflicts but are never changed.
+That backend is transactional, so check mode runs the same apply path.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import re
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import AgentError, InputError, TaskError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import finish, new_result, reconcile
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.dhcp_subnet import ipv4
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.dhcp_subnet import ipv4, plans_only
 
 # dhcpd.conf `host` names as the agent writes them: no spaces, braces, quotes or shell characters.
 HOSTNAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.\-]{0,251}[A-Za-z0-9])?$")
@@ -125,7 +129,7 @@ class DhcpHostResource:
         current = next((h for h in hosts if h["hostname"] == spec["hostname"]), None)
         result["host"] = current if state == "present" and current else {}
         result["actions"] = ["remove %s (%s)" % item for item in removals] + (["add %s" % spec["hostname"]] if add else [])
-        if not result["actions"] or self.ctx.check_mode:
+        if not result["actions"] or plans_only(self.ctx, self.backend):
             if add:
                 result["host"] = after["hosts"][-1]
             return finish(self.ctx, result, before, after)
@@ -169,8 +173,10 @@ class DhcpHostResource:
 
 def run(params, ctx):
     """Module entry point (zoneweaver.illumos.dhcp_host)."""
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.nat_dhcp import NatDhcpAgentBackend
-    normalize_spec(params)  # bad input never costs a request
-    api = AgentApi.for_module(params, ctx)
-    return DhcpHostResource(NatDhcpAgentBackend(api), ctx).ensure(params)
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.dhcp_subnet import dhcp_backend
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.nat_rule import complete
+    normalize_spec(params)  # bad input never costs a request or a command
+    backend = dhcp_backend(params, ctx)
+    if getattr(backend, "transactional", False):
+        params = dict(params, wait=True)  # the native backend's changes are done when it returns
+    return complete(backend, ctx, DhcpHostResource(backend, ctx).ensure(params))

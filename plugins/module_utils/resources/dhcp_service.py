@@ -6,13 +6,15 @@
 GET /network/dhcp/status gives the SMF state; PUT /network/dhcp/status with
 {action: start|stop|refresh|restart} queues a task (agent-api.md section 4).
 started and stopped compare with the state first; restarted and refreshed
-always act.
+always act. With backend=native (native/nat_dhcp.py) the same plan runs
+svcadm on the host and, with wait, polls svcs until the service has settled.
 """
 
 from __future__ import annotations
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import InputError
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import finish, new_result, reconcile
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import (
+    finish, new_result, reconcile, select_backend)
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.dhcp_subnet import unquote
 
 STATES = ("started", "stopped", "restarted", "refreshed")
@@ -58,7 +60,7 @@ class DhcpServiceResource:
         result["service"] = current
         before = {"state": current["state"]}
         if state == "stopped" and smf_state(current) == "unknown":
-            self.ctx.warn("the agent reports the DHCP service state as unknown (is isc-dhcp installed?); "
+            self.ctx.warn("the DHCP service state is unknown (is isc-dhcp installed?); "
                           "nothing to stop")
         if not needs_action(state, current):
             return finish(self.ctx, result, before, before)
@@ -80,9 +82,10 @@ class DhcpServiceResource:
 
 def run(params, ctx):
     """Module entry point (zoneweaver.illumos.dhcp_service)."""
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
     from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.nat_dhcp import NatDhcpAgentBackend
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.nat_dhcp import NatDhcpNativeBackend
     if params.get("state") not in STATES:
         raise InputError("state must be one of %s, got %r" % (", ".join(STATES), params.get("state")))
-    api = AgentApi.for_module(params, ctx)
-    return DhcpServiceResource(NatDhcpAgentBackend(api), ctx).ensure(params)
+    backend = select_backend(params, ctx, NatDhcpAgentBackend,
+                             lambda runner: NatDhcpNativeBackend(runner, warn=ctx.warn))
+    return DhcpServiceResource(backend, ctx).ensure(params)

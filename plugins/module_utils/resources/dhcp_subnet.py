@@ -8,6 +8,11 @@ one declaration (host entries are kept) and, when given, sets the service's
 listen interface (agent-api.md section 4). The agent has no way to remove the
 declaration, so state=absent is refused. Compared with GET /network/dhcp/config
 (and GET /network/dhcp/status for the listen interface), over the keys the user set.
+
+With backend=native (native/nat_dhcp.py) the declarations live in a managed
+block of dhcpd.conf, one per network: writing one keeps the others, and
+state=absent removes it. That backend is transactional (nothing reaches the
+host before its commit), so check mode runs the same apply path.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ import re
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import AgentError, InputError
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import finish, new_result, reconcile
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import (
+    finish, new_result, reconcile, select_backend)
 
 NO_REMOVAL = ("the agent offers no way to remove the DHCP subnet declaration (there is no DELETE "
               "/network/dhcp/config), so state=absent is not supported")
@@ -93,14 +99,20 @@ def unquote(text):
 
 
 # --------------------------------------------------------------------------- spec and views
-def normalize_spec(params):
-    """Validate and normalise the user's options. Raises InputError before any request."""
-    if params.get("state") == "absent":
+def normalize_spec(params, native=False):
+    """Validate and normalise the user's options. Raises InputError before any request.
+
+    native: the native backend can remove a declaration (state=absent needs only the subnet)."""
+    absent = params.get("state") == "absent"
+    if absent and not native:
         raise InputError(NO_REMOVAL, hint="stop the server with zoneweaver.illumos.dhcp_service state=stopped, "
-                                          "or edit /etc/dhcpd.conf on the host")
+                                          "use backend=native, or edit /etc/dhcpd.conf on the host")
     if params.get("subnet") in (None, ""):
         raise InputError("subnet is required, e.g. 10.190.190.0/24")
     network = network_of(params["subnet"], params.get("netmask"))
+    if absent:
+        return {"subnet": str(network.network_address), "netmask": str(network.netmask), "prefix": network.prefixlen,
+                "network": network}
     missing = [key for key in ("router", "range_start", "range_end") if params.get(key) in (None, "")]
     if missing:
         raise InputError("%s %s required: the agent writes the subnet declaration whole"
@@ -189,6 +201,12 @@ def put_body(spec, have):
     return body
 
 
+def plans_only(ctx, backend):
+    """Check mode stops before the first change, except with a transactional backend
+    (native), which keeps every change in memory until its commit."""
+    return ctx.check_mode and not getattr(backend, "transactional", False)
+
+
 # --------------------------------------------------------------------------- apply
 class DhcpSubnetResource:
     def __init__(self, backend, ctx):
@@ -196,8 +214,27 @@ class DhcpSubnetResource:
         self.ctx = ctx
 
     def ensure(self, params):
-        spec = normalize_spec(params)
+        spec = normalize_spec(params, native=getattr(self.backend, "transactional", False))
+        if params.get("state") == "absent":
+            return reconcile(self.ctx, lambda: self._remove(spec))
         return reconcile(self.ctx, lambda: self._ensure_once(spec, params))
+
+    def _remove(self, spec):
+        """state=absent (native backend only): take the network's declaration out."""
+        result = new_result()
+        subnets = self.backend.dhcp_config()["subnets"]
+        current = next((entry for entry in subnets if same_network(entry, spec["network"])), None)
+        before = {"subnets": [subnet_view(entry) for entry in subnets]}
+        after = {"subnets": [subnet_view(entry) for entry in subnets if entry is not current]}
+        result["subnet"] = {}
+        if current is None:
+            return finish(self.ctx, result, before, before)
+        result["actions"].append("remove subnet %s/%d" % (spec["subnet"], spec["prefix"]))
+        if not plans_only(self.ctx, self.backend):
+            self.backend.remove_dhcp_subnet(spec["subnet"], spec["netmask"])
+            if any(same_network(entry, spec["network"]) for entry in self.backend.dhcp_config()["subnets"]):
+                raise AgentError("subnet %s/%d is still declared after its removal" % (spec["subnet"], spec["prefix"]))
+        return finish(self.ctx, result, before, after)
 
     def _read(self, spec):
         status = self.backend.dhcp_status() if "listen_interface" in spec else None
@@ -213,13 +250,13 @@ class DhcpSubnetResource:
         if not differing:
             return finish(self.ctx, result, before, after)
         result["actions"].append("%s subnet %s/%d" % ("update" if have else "write", spec["subnet"], spec["prefix"]))
-        if others:
+        if others and not getattr(self.backend, "keeps_other_subnets", False):
             dropped = ", ".join("%s/%s" % (e.get("subnet"), e.get("netmask")) for e in others)
             result["actions"].append("drop subnet %s" % dropped)
             self.ctx.warn("the agent keeps one subnet declaration in dhcpd.conf: writing %s/%d replaces %s"
                           % (spec["subnet"], spec["prefix"], dropped))
         planned_status = {"listen_interface": spec["listen_interface"]} if "listen_interface" in spec else None
-        if self.ctx.check_mode:
+        if plans_only(self.ctx, self.backend):
             result["subnet"] = self._shown(desired_view(spec, have or {}), planned_status)
             return finish(self.ctx, result, before, after)
         answer = self.backend.put_dhcp_config(put_body(spec, have), wait, timeout)
@@ -245,10 +282,23 @@ class DhcpSubnetResource:
         return shown
 
 
+def dhcp_backend(params, ctx):
+    """NatDhcpAgentBackend or NatDhcpNativeBackend, as the backend option says."""
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.nat_dhcp import NatDhcpAgentBackend
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.nat_dhcp import NatDhcpNativeBackend
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.nat_rule import native_only
+    backend = select_backend(params, ctx, NatDhcpAgentBackend, lambda runner: NatDhcpNativeBackend(
+        runner, warn=ctx.warn, dhcpd_conf=params.get("config_file"), backup=params.get("backup")))
+    native_only(params, ctx, backend, ("config_file", "backup"))
+    return backend
+
+
 def run(params, ctx):
     """Module entry point (zoneweaver.illumos.dhcp_subnet)."""
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.nat_dhcp import NatDhcpAgentBackend
-    normalize_spec(params)  # bad input never costs a request
-    api = AgentApi.for_module(params, ctx)
-    return DhcpSubnetResource(NatDhcpAgentBackend(api), ctx).ensure(params)
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.options import resolve_backend
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.nat_rule import complete
+    normalize_spec(params, native=resolve_backend(params) == "native")  # bad input never costs a request
+    backend = dhcp_backend(params, ctx)
+    if getattr(backend, "transactional", False):
+        params = dict(params, wait=True)  # the native backend's changes are done when it returns
+    return complete(backend, ctx, DhcpSubnetResource(backend, ctx).ensure(params))

@@ -15,6 +15,11 @@ and compares it with every configured rule after normalisation (whitespace,
 `0/32` = `0.0.0.0/32`, a bare address = address/32, dotted masks = prefixes).
 Removal finds the rule's uuid in a fresh read: the user never needs it, and
 a DELETE of an id that is already gone fails inside its task.
+
+With backend=native (native/nat_dhcp.py) the same plan edits a managed block
+of ipnat.conf instead. That backend is transactional: nothing reaches the
+host before its commit at the end of the run, so check mode runs the same
+apply path and only the commit is a plan.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ import re
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import AgentError, InputError, TaskError
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import finish, new_result, reconcile
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import (
+    finish, new_result, reconcile, select_backend)
 
 TYPES = ("portmap", "bimap", "rdr")
 PROTOCOLS = ("tcp/udp", "tcp", "udp")
@@ -209,6 +215,27 @@ def matching(rows, key):
     return [row for row in rows if rule_key(raw_of(row)) == key]
 
 
+def plans_only(ctx, backend):
+    """Check mode stops before the first change, except with a transactional backend
+    (native), which keeps every change in memory until its commit."""
+    return ctx.check_mode and not getattr(backend, "transactional", False)
+
+
+def native_only(params, ctx, backend, names):
+    """Warn about native-backend options set for an agent run (the agent writes its own files)."""
+    if getattr(backend, "transactional", False):
+        return
+    for name in names:
+        if params.get(name):
+            ctx.warn("%s is used only by the native backend; the agent ignores it" % name)
+
+
+def complete(backend, ctx, result):
+    """Let a transactional backend commit and add what it did (service actions, backup, block diff)."""
+    finisher = getattr(backend, "complete", None)
+    return finisher(result, diff=ctx.diff) if finisher is not None else result
+
+
 # --------------------------------------------------------------------------- apply
 class NatRuleResource:
     def __init__(self, backend, ctx):
@@ -236,7 +263,7 @@ class NatRuleResource:
                 return finish(self.ctx, result, before, after)
             copies = " (%d copies)" % len(found) if len(found) > 1 else ""
             result["actions"].append("delete %s%s" % (raw_of(found[0]), copies))
-            if self.ctx.check_mode:
+            if plans_only(self.ctx, self.backend):
                 return finish(self.ctx, result, before, after)
             task_ids = []
             for row in found:
@@ -255,7 +282,7 @@ class NatRuleResource:
             result["rule"] = rule_view(found[0])
             return finish(self.ctx, result, after, after)
         result["actions"].append("create %s" % spec["raw_rule"])
-        if self.ctx.check_mode:
+        if plans_only(self.ctx, self.backend):
             result["rule"] = planned_view(spec)
             return finish(self.ctx, result, before, after)
         answer = self.backend.create_nat_rule(post_body(spec), wait, timeout)
@@ -288,10 +315,21 @@ class NatRuleResource:
         return [answer["task_id"]] if answer.get("task_id") else []
 
 
+def nat_backend(params, ctx, read_active=True):
+    """NatDhcpAgentBackend or NatDhcpNativeBackend, as the backend option says."""
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.nat_dhcp import NatDhcpAgentBackend
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.nat_dhcp import NatDhcpNativeBackend
+    backend = select_backend(params, ctx, NatDhcpAgentBackend, lambda runner: NatDhcpNativeBackend(
+        runner, warn=ctx.warn, ipnat_conf=params.get("config_file"), backup=params.get("backup"),
+        read_active=read_active))
+    native_only(params, ctx, backend, ("config_file", "backup"))
+    return backend
+
+
 def run(params, ctx):
     """Module entry point (zoneweaver.illumos.nat_rule)."""
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.nat_dhcp import NatDhcpAgentBackend
-    normalize_spec(params)  # bad input never costs a request
-    api = AgentApi.for_module(params, ctx)
-    return NatRuleResource(NatDhcpAgentBackend(api), ctx).ensure(params)
+    normalize_spec(params)  # bad input never costs a request or a command
+    backend = nat_backend(params, ctx, read_active=False)
+    if getattr(backend, "transactional", False):
+        params = dict(params, wait=True)  # the native backend's changes are done when it returns
+    return complete(backend, ctx, NatRuleResource(backend, ctx).ensure(params))

@@ -4,7 +4,8 @@
 """Read NAT: the configured rules (parsed), the rules loaded in the kernel
 (`ipnat -l`, as text and parsed), and the ipfilter service status.
 
-Two requests: GET /network/nat/rules and GET /network/nat/status.
+Two requests: GET /network/nat/rules and GET /network/nat/status; natively
+(native/nat_dhcp.py) the ipnat file, `ipnat -l` and `svcs` of network/ipfilter.
 """
 
 from __future__ import annotations
@@ -47,9 +48,8 @@ def nat_facts(rules_answer, status_answer, bridge=None):
 
 def run(params, ctx):
     """Module entry point (zoneweaver.illumos.nat_rule_info)."""
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.nat_dhcp import NatDhcpAgentBackend
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.nat_rule import nat_backend
     query = normalize_query(params)
-    backend = NatDhcpAgentBackend(AgentApi.for_module(params, ctx))
+    backend = nat_backend(params, ctx)
     facts = nat_facts(backend.nat_rules(), backend.nat_status(), query["bridge"])
     return dict(facts, changed=False)
