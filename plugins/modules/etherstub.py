@@ -15,9 +15,14 @@ description:
   - Removing an etherstub that VNICs still sit on is refused, naming those VNICs, unless O(force=true).
   - The agent lists etherstubs from a monitoring database that lags behind its tasks by about 10 seconds;
     the module waits until the list shows the change (within O(wait_timeout)) before it reports success.
+  - Without an agent (O(backend=native)), runs C(dladm create-etherstub) and C(dladm delete-etherstub) on the host
+    itself (with O(force=true), C(dladm delete-vnic) for each VNIC on it first); nothing lags, so nothing is waited
+    for. A name already taken by a link of another class, or a VNIC that cannot go (a zone holds it, or it carries
+    an IP interface), is refused before anything is changed, in check mode too.
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
   - zoneweaver.illumos.agent.wait
+  - zoneweaver.illumos.agent.backend
   - zoneweaver.illumos.agent.action_group
   - zoneweaver.illumos.attributes
 attributes:
@@ -83,6 +88,7 @@ tasks:
   description:
     - The agent tasks this run started, in order. With O(wait=false), follow them with
       M(zoneweaver.illumos.task_info).
+    - Always empty with O(backend=native) (the commands run to completion).
   returned: always
   type: list
   elements: dict
@@ -100,6 +106,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.ether
 
 ARGUMENT_SPEC = agent_argument_spec(
     wait=True,
+    backend=True,
     name={"type": "str", "required": True},
     state={"type": "str", "default": "present", "choices": ["present", "absent"]},
     force={"type": "bool", "default": False},

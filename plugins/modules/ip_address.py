@@ -16,9 +16,15 @@ description:
   - The address list is read live from the host, so it does not lag behind the agent's tasks.
   - The type and static address of an address object are chosen at creation. One that exists with other
     values is reported as a failure naming the actual and wanted values, unless O(recreate=true).
+  - Without an agent (O(backend=native)), runs C(ipadm) on the host itself, as the agent does; C(ipadm create-if)
+    first when the interface has no IP yet, C(ipadm create-addr), C(ipadm enable-addr -t) / C(disable-addr -t),
+    C(ipadm delete-addr), and C(ipadm delete-if) once the interface's last address is gone.
+  - O(state=enabled) and O(state=disabled) last until the next reboot with either backend (C(ipadm)
+    enables and disables addresses only temporarily).
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
   - zoneweaver.illumos.agent.wait
+  - zoneweaver.illumos.agent.backend
   - zoneweaver.illumos.agent.action_group
   - zoneweaver.illumos.attributes
 attributes:
@@ -125,6 +131,7 @@ tasks:
   description:
     - The agent tasks this run started, in order. With O(wait=false), follow them with
       M(zoneweaver.illumos.task_info).
+    - Always empty with O(backend=native) (the commands run to completion).
   returned: always
   type: list
   elements: dict
@@ -141,6 +148,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.ip_ad
 
 ARGUMENT_SPEC = agent_argument_spec(
     wait=True,
+    backend=True,
     addrobj={"type": "str", "required": True, "aliases": ["name"]},
     type={"type": "str", "choices": ["static", "dhcp", "addrconf"]},
     address={"type": "str"},

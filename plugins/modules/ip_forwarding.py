@@ -17,9 +17,13 @@ description:
     reports one) agrees; otherwise it is set again, which also makes it persistent.
   - The agent turns global IPv4 forwarding off whenever it turns an interface's forwarding off. When
     global forwarding should stay on, the module turns it on again right after, and warns about it.
+  - Without an agent (O(backend=native)), runs C(routeadm -u -e|-d ipv4-forwarding|ipv6-forwarding) and
+    C(ipadm set-ifprop -p forwarding=on|off -m ipv4) on the host itself, each setting on its own; IPv6
+    forwarding can then be changed too. An interface without IP is refused before anything is changed.
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
   - zoneweaver.illumos.agent.wait
+  - zoneweaver.illumos.agent.backend
   - zoneweaver.illumos.agent.action_group
   - zoneweaver.illumos.attributes
 attributes:
@@ -98,6 +102,7 @@ tasks:
   description:
     - The agent tasks this run started, in order. With O(wait=false), follow them with
       M(zoneweaver.illumos.task_info).
+    - Always empty with O(backend=native) (the commands run to completion).
   returned: always
   type: list
   elements: dict
@@ -109,6 +114,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.ip_fo
 
 ARGUMENT_SPEC = agent_argument_spec(
     wait=True,
+    backend=True,
     ipv4={"type": "bool"},
     ipv6={"type": "bool"},
     interfaces={"type": "list", "elements": "dict", "options": {

@@ -19,8 +19,12 @@ description:
     is left out, named in RV(unavailable), and warned about, instead of failing the task.
   - VNIC and etherstub lists come from the agent's monitoring database and can lag behind recent changes by
     about 10 seconds; VLANs and addresses are read live.
+  - Without an agent (O(backend=native)), reads C(dladm), C(ipadm) and C(routeadm) on the host itself, one
+    section after the other, all live. NAT and DHCP are then read only when the collection has a native
+    backend for them; otherwise they are named in RV(unavailable).
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
+  - zoneweaver.illumos.agent.backend
   - zoneweaver.illumos.agent.action_group
   - zoneweaver.illumos.attributes
   - zoneweaver.illumos.attributes.info_module
@@ -135,6 +139,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.options import 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.network_info import run as RUNNER
 
 ARGUMENT_SPEC = agent_argument_spec(
+    backend=True,
     gather={"type": "list", "elements": "str", "default": ["all"],
             "choices": ["all", "links", "vnics", "etherstubs", "vlans", "addresses", "forwarding", "nat", "dhcp"]},
 )

@@ -19,9 +19,12 @@ description:
     failure naming the actual and wanted values, unless O(recreate=true).
   - The module waits until the agent's VLAN list shows the change (within O(wait_timeout)) before it
     reports success.
+  - Without an agent (O(backend=native)), runs C(dladm create-vlan) and C(dladm delete-vlan) on the host itself,
+    naming a VLAN without O(name) as the agent does; nothing lags, so nothing is waited for.
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
   - zoneweaver.illumos.agent.wait
+  - zoneweaver.illumos.agent.backend
   - zoneweaver.illumos.agent.action_group
   - zoneweaver.illumos.attributes
 attributes:
@@ -115,6 +118,7 @@ tasks:
   description:
     - The agent tasks this run started, in order. With O(wait=false), follow them with
       M(zoneweaver.illumos.task_info).
+    - Always empty with O(backend=native) (the commands run to completion).
   returned: always
   type: list
   elements: dict
@@ -131,6 +135,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.vlan 
 
 ARGUMENT_SPEC = agent_argument_spec(
     wait=True,
+    backend=True,
     name={"type": "str"},
     vid={"type": "int"},
     link={"type": "str"},

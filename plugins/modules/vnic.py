@@ -19,9 +19,15 @@ description:
   - Link properties are changed in place.
   - The agent lists VNICs from a monitoring database that lags behind its tasks by about 10 seconds; the
     module waits until the list shows the change (within O(wait_timeout)) before it reports success.
+  - Without an agent (O(backend=native)), runs C(dladm create-vnic), C(dladm delete-vnic) and
+    C(dladm set-linkprop) on the host itself; nothing lags, so nothing is waited for. A missing link, a name
+    taken by a link of another class, or the removal of a VNIC that a zone holds or that carries an IP interface
+    is refused before anything is changed (in check mode a missing link is only a warning, since an earlier
+    task may create it).
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
   - zoneweaver.illumos.agent.wait
+  - zoneweaver.illumos.agent.backend
   - zoneweaver.illumos.agent.action_group
   - zoneweaver.illumos.attributes
 attributes:
@@ -149,6 +155,7 @@ tasks:
   description:
     - The agent tasks this run started, in order. With O(wait=false), follow them with
       M(zoneweaver.illumos.task_info).
+    - Always empty with O(backend=native) (the commands run to completion).
   returned: always
   type: list
   elements: dict
@@ -165,6 +172,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.vnic 
 
 ARGUMENT_SPEC = agent_argument_spec(
     wait=True,
+    backend=True,
     name={"type": "str", "required": True},
     state={"type": "str", "default": "present", "choices": ["present", "absent"]},
     link={"type": "str"},

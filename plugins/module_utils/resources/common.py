@@ -43,6 +43,15 @@ def reconcile(ctx, attempt):
     raise last_error
 
 
+def preflight(backend, ctx, operation, *args):
+    """Check mode: run the backend's read-only checks of a change it would make
+    (its `check_<operation>`, if it has one: the native backend does; the agent
+    checks on its own side), so check mode refuses what the real run would."""
+    check = getattr(backend, "check_" + operation, None)
+    if ctx.check_mode and check is not None:
+        check(*args)
+
+
 def select_backend(params, ctx, agent, native, need_key=True):
     """The backend of this run, from the `backend` option (options.resolve_backend).
 

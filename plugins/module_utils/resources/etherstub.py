@@ -6,6 +6,9 @@
 Removing an etherstub that VNICs still sit on is refused, naming them, unless
 force=true; the VNIC list is read first so the refusal comes before any
 mutating request (the agent would answer 400 too, but only for VNICs it sees).
+
+With backend=native the same plan runs dladm on the host (native/network.py);
+its lists do not lag, so the waits return at once.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from __future__ import annotations
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.lists import wait_visible
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import already_exists, check_link_name
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import ConflictError, InputError, NotFoundError, ZoneweaverError
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import finish, new_result, reconcile
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import (
+    finish, new_result, preflight, reconcile, select_backend)
 
 STATES = ("present", "absent")
 
@@ -73,6 +77,7 @@ class EtherstubResource:
                          "to delete the etherstub anyway", vnics=blocking)
             result["actions"].append("delete" + (" (with VNICs %s on it)" % ", ".join(blocking) if blocking else ""))
             before = {"state": "present", "vnics": blocking} if blocking else {"state": "present"}
+            preflight(self.backend, self.ctx, "delete_etherstub", name, spec["force"])
             if not self.ctx.check_mode:
                 try:
                     answer = self.backend.delete_etherstub(name, force=spec["force"])
@@ -91,6 +96,7 @@ class EtherstubResource:
             return self._finish(result, {}, {}, actual)
         before, after = {"state": "absent"}, {"state": "present"}
         if self.ctx.check_mode:
+            preflight(self.backend, self.ctx, "create_etherstub", name)
             result["actions"].append("create")
             return self._finish(result, before, after, None)
         try:
@@ -112,8 +118,8 @@ class EtherstubResource:
 
 def run(params, ctx):
     """Module entry point (zoneweaver.illumos.etherstub)."""
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
     from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import NetworkAgentBackend
-    normalize_spec(params)  # bad input never costs a request
-    api = AgentApi.for_module(params, ctx)
-    return EtherstubResource(NetworkAgentBackend(api), ctx).ensure(params)
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.network import NetworkNativeBackend
+    normalize_spec(params)  # bad input never costs a request or a command
+    backend = select_backend(params, ctx, NetworkAgentBackend, lambda runner: NetworkNativeBackend(runner, warn=ctx.warn))
+    return EtherstubResource(backend, ctx).ensure(params)

@@ -8,6 +8,10 @@ so it does not lag; the waits still check that the list agrees. An address
 object's type and static address cannot be changed in place: one that exists
 with other values is a failure naming both, unless recreate=true deletes and
 creates it again. enabled/disabled map to ipadm enable-addr/disable-addr.
+
+With backend=native the same plan runs ipadm on the host (native/network.py),
+as the agent does: create-if first when the interface has no IP yet, and
+delete-if after its last address is deleted.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import ipaddress
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import check_addrobj
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import ConflictError, InputError, NotFoundError
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import finish, new_result, reconcile
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import (
+    finish, new_result, preflight, reconcile, select_backend)
 
 STATES = ("present", "absent", "enabled", "disabled")
 TYPES = ("static", "dhcp", "addrconf")
@@ -154,6 +159,8 @@ class IpAddressResource:
             before["enabled"], after["enabled"] = actual["enabled"], want_enabled
         elif want_enabled is False and actual is None:
             after["enabled"] = False
+        if self.ctx.check_mode and created and actual is None:
+            preflight(self.backend, self.ctx, "create_address", self._create_body(spec))
         if self.ctx.check_mode or not result["actions"]:
             return self._finish(result, before, after, actual)
 
@@ -161,15 +168,19 @@ class IpAddressResource:
             self._delete(addrobj, True, timeout)
         view = actual
         if created:
-            body = {"interface": spec["interface"], "type": spec["type"], "addrobj": addrobj, "temporary": False}
-            if "address" in spec:
-                body["address"] = spec["address"]
-            answer = self.backend.create_address(body)
+            answer = self.backend.create_address(self._create_body(spec))
             view = self._settle(answer, spec, None, wait or want_enabled is False, timeout)
         if want_enabled is not None and want_enabled != enabled_now:
             answer = (self.backend.enable_address if want_enabled else self.backend.disable_address)(addrobj)
             view = self._settle(answer, spec, want_enabled, wait, timeout)
         return self._finish(result, before, after, view if wait else None)
+
+    @staticmethod
+    def _create_body(spec):
+        body = {"interface": spec["interface"], "type": spec["type"], "addrobj": spec["addrobj"], "temporary": False}
+        if "address" in spec:
+            body["address"] = spec["address"]
+        return body
 
     def _settle(self, answer, spec, enabled, wait, timeout):
         if not wait:
@@ -201,8 +212,8 @@ class IpAddressResource:
 
 def run(params, ctx):
     """Module entry point (zoneweaver.illumos.ip_address)."""
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
     from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import NetworkAgentBackend
-    normalize_spec(params)  # bad input never costs a request
-    api = AgentApi.for_module(params, ctx)
-    return IpAddressResource(NetworkAgentBackend(api), ctx).ensure(params)
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.network import NetworkNativeBackend
+    normalize_spec(params)  # bad input never costs a request or a command
+    backend = select_backend(params, ctx, NetworkAgentBackend, lambda runner: NetworkNativeBackend(runner, warn=ctx.warn))
+    return IpAddressResource(backend, ctx).ensure(params)

@@ -11,13 +11,19 @@ then turns it on again with a second request when it should stay on (and says
 so in a warning). The agent offers no way to change IPv6 forwarding: a task
 that wants it changed fails with the host's current value, a task whose ipv6
 already matches passes.
+
+With backend=native (native/network.py, `direct_forwarding`) none of that
+applies: the plan goes to the host as the wanted values, `routeadm -u -e|-d
+ipv4-forwarding|ipv6-forwarding` and `ipadm set-ifprop -p forwarding=on|off
+-m ipv4 IF`, each setting on its own, IPv6 included.
 """
 
 from __future__ import annotations
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import check_link_name
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import InputError, ZoneweaverError
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import finish, new_result, reconcile
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import (
+    finish, new_result, preflight, reconcile, select_backend)
 
 _ON = frozenset(("enabled", "on", "yes", "true", "1"))
 _OFF = frozenset(("disabled", "off", "no", "false", "0"))
@@ -74,10 +80,14 @@ def forwarding_view(answer):
     return view
 
 
-def plan(spec, view, warn=None):
-    """(requests, before, after, actions) that bring the host to the spec."""
+def plan(spec, view, warn=None, direct=False):
+    """(requests, before, after, actions) that bring the host to the spec.
+
+    direct=True (the native backend): one request {ipv4?, ipv6?, interfaces?: {name: bool}}
+    holding just the settings that differ, IPv6 included.
+    """
     current = {entry["name"]: entry["enabled"] for entry in view["interfaces"]}
-    if "ipv6" in spec and spec["ipv6"] != view["ipv6"]:
+    if "ipv6" in spec and spec["ipv6"] != view["ipv6"] and not direct:
         raise ZoneweaverError(
             "IPv6 forwarding is %s on the host and the agent API cannot change it (PUT /network/forwarding "
             "sets IPv4 forwarding only)" % {True: "enabled", False: "disabled", None: "in an unknown state"}[view["ipv6"]],
@@ -90,6 +100,9 @@ def plan(spec, view, warn=None):
     if "ipv4" in spec and spec["ipv4"] != view["ipv4"]:
         before["ipv4"], after["ipv4"] = view["ipv4"], spec["ipv4"]
         actions.append("%s IPv4 forwarding" % ("enable" if spec["ipv4"] else "disable"))
+    if direct and "ipv6" in spec and spec["ipv6"] != view["ipv6"]:
+        before["ipv6"], after["ipv6"] = view["ipv6"], spec["ipv6"]
+        actions.append("%s IPv6 forwarding" % ("enable" if spec["ipv6"] else "disable"))
     if turn_on or turn_off:
         before["interfaces"] = {n: current.get(n) for n in sorted(turn_on + turn_off)}
         after["interfaces"] = {n: wanted[n] for n in sorted(turn_on + turn_off)}
@@ -97,6 +110,11 @@ def plan(spec, view, warn=None):
         actions.append("enable forwarding on %s" % ", ".join(turn_on))
     if turn_off:
         actions.append("disable forwarding on %s" % ", ".join(turn_off))
+    if direct:
+        body = {key: spec[key] for key in ("ipv4", "ipv6") if key in spec and spec[key] != view[key]}
+        if turn_on or turn_off:
+            body["interfaces"] = {n: wanted[n] for n in sorted(turn_on + turn_off)}
+        return ([body] if body else []), before, after, actions
 
     requests = []
     global_now = view["ipv4"]
@@ -128,9 +146,12 @@ class IpForwardingResource:
     def _ensure_once(self, spec, params):
         wait, timeout = params.get("wait", True), params.get("wait_timeout") or 600
         view = forwarding_view(self.backend.forwarding())
-        requests, before, after, actions = plan(spec, view, warn=None if self.ctx.check_mode else self.ctx.warn)
+        requests, before, after, actions = plan(spec, view, warn=None if self.ctx.check_mode else self.ctx.warn,
+                                                direct=getattr(self.backend, "direct_forwarding", False))
         result = new_result()
         result["actions"].extend(actions)
+        for body in requests:
+            preflight(self.backend, self.ctx, "set_forwarding", body)
         if requests and not self.ctx.check_mode:
             for body in requests:
                 answer = self.backend.set_forwarding(body)
@@ -145,8 +166,8 @@ class IpForwardingResource:
 
 def run(params, ctx):
     """Module entry point (zoneweaver.illumos.ip_forwarding)."""
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
     from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import NetworkAgentBackend
-    normalize_spec(params)  # bad input never costs a request
-    api = AgentApi.for_module(params, ctx)
-    return IpForwardingResource(NetworkAgentBackend(api), ctx).ensure(params)
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.network import NetworkNativeBackend
+    normalize_spec(params)  # bad input never costs a request or a command
+    backend = select_backend(params, ctx, NetworkAgentBackend, lambda runner: NetworkNativeBackend(runner, warn=ctx.warn))
+    return IpForwardingResource(backend, ctx).ensure(params)

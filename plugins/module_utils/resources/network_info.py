@@ -8,14 +8,21 @@ zoneweaver.illumos.vnic's `vnic`, and so on), so the two can be compared. A
 section the agent does not offer (an HTML 404 from an older generation, or a
 503 for a feature disabled in its configuration) is left out and named in
 `unavailable` instead of failing the task.
+
+With backend=native the sections come from dladm, ipadm and routeadm on the
+host (native/network.py), read one after the other; NAT and DHCP come from
+the native NAT/DHCP backend when the collection has one
+(native/nat_dhcp.py, NatDhcpNativeBackend), else they are unavailable.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import (
-    AgentError, EndpointMissingError, InputError)
+    AgentError, EndpointMissingError, InputError, ZoneweaverError)
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import select_backend
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.etherstub import etherstub_view
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.ip_address import address_view
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.ip_forwarding import forwarding_view
@@ -49,21 +56,60 @@ def _int(value):
         return None
 
 
+def _mac(value):
+    """MACs as vnic_view gives them (02:08:20:0a:0b:0c); other text as it is."""
+    if value in (None, "", "--"):
+        return None
+    try:
+        return values.normalize_mac(value)
+    except InputError:
+        return value
+
+
 def link_view(row):
     return {"name": row.get("link"), "class": row.get("class"), "state": row.get("state"),
             "over": row.get("over") if row.get("over") not in ("", "--") else None,
             "speed": _int(row.get("speed")), "mtu": _int(row.get("mtu")),
-            "mac_address": row.get("macaddress")}
+            "mac_address": _mac(row.get("macaddress"))}
 
 
 def _sorted(views, key="name"):
     return sorted(views, key=lambda view: str(view.get(key) or ""))
 
 
+class SectionUnavailable(ZoneweaverError):
+    """A section this backend cannot read."""
+
+
+class NoNatDhcp:
+    """NAT and DHCP with backend=native while the collection has no native NAT/DHCP backend."""
+
+    @staticmethod
+    def nat_rules():
+        raise SectionUnavailable("not read with backend=native")
+
+    @staticmethod
+    def dhcp_config():
+        raise SectionUnavailable("not read with backend=native")
+
+
+def native_nat_dhcp(runner, warn):
+    """The native NAT/DHCP backend (same methods as NatDhcpAgentBackend), if the collection has one."""
+    try:
+        from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.nat_dhcp import NatDhcpNativeBackend
+    except ImportError:
+        return NoNatDhcp()
+    return NatDhcpNativeBackend(runner, warn=warn)
+
+
 class NetworkInfo:
-    def __init__(self, backend, nat_dhcp):
+    """`concurrency`: how many sections are read at once (1 for the native
+    backend: its commands run one at a time through the module)."""
+
+    def __init__(self, backend, nat_dhcp, concurrency=MAX_CONCURRENCY):
         self.backend = backend
         self.nat_dhcp = nat_dhcp
+        self.concurrency = concurrency
 
     def links(self):
         return _sorted(link_view(row) for row in self.backend.links())
@@ -96,7 +142,7 @@ class NetworkInfo:
     def _section(self, name):
         try:
             return name, getattr(self, name)(), None
-        except EndpointMissingError as exc:
+        except (EndpointMissingError, SectionUnavailable) as exc:
             return name, None, exc
         except AgentError as exc:
             if exc.status == 503:  # disabled in the agent's configuration
@@ -105,23 +151,26 @@ class NetworkInfo:
 
     def read(self, sections, warn=None):
         result = {"unavailable": []}
-        with ThreadPoolExecutor(max_workers=min(MAX_CONCURRENCY, len(sections))) as pool:
+        with ThreadPoolExecutor(max_workers=max(1, min(self.concurrency, len(sections)))) as pool:
             for name, value, error in pool.map(self._section, sections):
                 if error is None:
                     result[name] = value
                 else:
                     result["unavailable"].append(name)
                     if warn:
-                        warn("network_info: %s is not available from this agent: %s" % (name, error.msg))
+                        warn("network_info: %s is not available from this %s: %s"
+                             % (name, "host" if isinstance(error, SectionUnavailable) else "agent", error.msg))
         return result
 
 
 def run(params, ctx):
     """Module entry point (zoneweaver.illumos.network_info)."""
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
     from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.nat_dhcp import NatDhcpAgentBackend
     from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import NetworkAgentBackend
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.network import NetworkNativeBackend
     sections = normalize_query(params)
-    api = AgentApi.for_module(params, ctx)
-    info = NetworkInfo(NetworkAgentBackend(api), NatDhcpAgentBackend(api)).read(sections, warn=ctx.warn)
-    return dict(info, changed=False)
+    info = select_backend(
+        params, ctx, lambda api: NetworkInfo(NetworkAgentBackend(api), NatDhcpAgentBackend(api)),
+        lambda runner: NetworkInfo(NetworkNativeBackend(runner, warn=ctx.warn), native_nat_dhcp(runner, ctx.warn),
+                                   concurrency=1))
+    return dict(info.read(sections, warn=ctx.warn), changed=False)

@@ -8,6 +8,9 @@ Identity: a VLAN is found by its name when the task gives one; otherwise by
 name the agent derives one (<driver><1000*vid+ppa>, or vlan<vid>), which the
 result reports. The id and link of a VLAN cannot change: a VLAN that exists
 with other values is a failure naming both, unless recreate=true.
+
+With backend=native the same plan runs dladm on the host (native/network.py),
+which gives a VLAN without a name the agent's name, so both backends agree.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from __future__ import annotations
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import already_exists, check_link_name
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import ConflictError, InputError, NotFoundError, ZoneweaverError
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import finish, new_result, reconcile
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import (
+    finish, new_result, preflight, reconcile, select_backend)
 
 STATES = ("present", "absent")
 
@@ -94,6 +98,7 @@ class VlanResource:
                 return self._finish(result, {"state": "absent"}, {"state": "absent"}, None)
             result["actions"].append("delete %s" % actual["name"])
             before = dict(state="present", name=actual["name"], vid=actual["vid"], link=actual["link"])
+            preflight(self.backend, self.ctx, "delete_vlan", actual["name"])
             if not self.ctx.check_mode:
                 self._delete(actual["name"], wait, timeout)
             return self._finish(result, before, {"state": "absent"}, None)
@@ -123,6 +128,7 @@ class VlanResource:
         if spec["name"]:
             after["name"] = spec["name"]
         if self.ctx.check_mode:
+            preflight(self.backend, self.ctx, "create_vlan", self._create_body(spec))
             result["actions"].append("create")
             return self._finish(result, before, after, None)
         try:
@@ -169,6 +175,7 @@ class VlanResource:
         before = dict(state="present", name=old["name"], vid=old["vid"], link=old["link"])
         after = dict(state="present", name=spec["name"] or old["name"], vid=spec["vid"], link=spec["link"])
         if self.ctx.check_mode:
+            preflight(self.backend, self.ctx, "delete_vlan", old["name"])
             return self._finish(result, before, after, old)
         self._delete(old["name"], True, timeout)  # the create must not race the deletion
         answer = self.backend.create_vlan(self._create_body(spec))
@@ -182,8 +189,8 @@ class VlanResource:
 
 def run(params, ctx):
     """Module entry point (zoneweaver.illumos.vlan)."""
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
     from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import NetworkAgentBackend
-    normalize_spec(params)  # bad input never costs a request
-    api = AgentApi.for_module(params, ctx)
-    return VlanResource(NetworkAgentBackend(api), ctx).ensure(params)
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.network import NetworkNativeBackend
+    normalize_spec(params)  # bad input never costs a request or a command
+    backend = select_backend(params, ctx, NetworkAgentBackend, lambda runner: NetworkNativeBackend(runner, warn=ctx.warn))
+    return VlanResource(backend, ctx).ensure(params)

@@ -10,6 +10,9 @@ recreate=true, deleted and created again; it is never silently left wrong.
 Link properties (mtu, maxbw, priority, allowed-ips, protection...) are
 compared as normalised strings, only for the properties the user set, and set
 in place with PUT /network/vnics/{vnic}/properties.
+
+With backend=native the same plan runs dladm on the host (native/network.py):
+create-vnic, delete-vnic, set-linkprop; nothing lags, so the waits return at once.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.lists imp
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import already_exists, check_link_name
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import (
     ConflictError, InputError, NotFoundError, ZoneweaverError)
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import finish, new_result, reconcile
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import (
+    finish, new_result, preflight, reconcile, select_backend)
 
 STATES = ("present", "absent")
 MAC_MODES = ("auto", "random", "factory")
@@ -228,6 +232,7 @@ class VnicResource:
             if actual is not None:
                 before = dict(state="present", link=actual["link"], vlan_id=actual["vlan_id"])
                 result["actions"].append("delete")
+                preflight(self.backend, self.ctx, "delete_vnic", name)
                 if not self.ctx.check_mode:
                     self._delete(name, wait, timeout, what)
             return self._finish(result, before, after, None)
@@ -266,6 +271,7 @@ class VnicResource:
                              "to create it" % name)
         before, after = {"state": "absent"}, dict(state="present", **_summary(spec))
         if self.ctx.check_mode:
+            preflight(self.backend, self.ctx, "create_vnic", self._create_body(spec))
             result["actions"].append("create")
             return self._finish(result, before, after, None)
         try:
@@ -294,10 +300,16 @@ class VnicResource:
             result["actions"].append("recreate (%s)" % _describe(found))
             before = dict(state="present", **{k: a for k, (a, w) in found.items()})
             after = dict(state="present", **{k: w for k, (a, w) in found.items()})
+            # What the task leaves unset is kept from the VNIC being replaced.
+            body = self._create_body(dict(spec, link=spec.get("link") or actual["link"]))
+            if "vlan_id" not in spec and actual.get("vlan_id"):
+                body["vlan_id"] = actual["vlan_id"]
             if self.ctx.check_mode:
+                preflight(self.backend, self.ctx, "delete_vnic", name)
+                preflight(self.backend, self.ctx, "create_vnic", body)
                 return self._finish(result, before, after, actual)
             self._delete(name, True, timeout, what)  # the create must not race the deletion
-            answer = self.backend.create_vnic(self._create_body(spec))
+            answer = self.backend.create_vnic(body)
             view = self.backend.settle(answer, lambda: self._matching(spec), True, timeout, what) if wait else None
             return self._finish(result, before, after, self._with_properties(spec, view))
         changes = {}
@@ -335,8 +347,8 @@ class VnicResource:
 
 def run(params, ctx):
     """Module entry point (zoneweaver.illumos.vnic)."""
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
     from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import NetworkAgentBackend
-    normalize_spec(params)  # bad input never costs a request
-    api = AgentApi.for_module(params, ctx)
-    return VnicResource(NetworkAgentBackend(api), ctx).ensure(params)
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.network import NetworkNativeBackend
+    normalize_spec(params)  # bad input never costs a request or a command
+    backend = select_backend(params, ctx, NetworkAgentBackend, lambda runner: NetworkNativeBackend(runner, warn=ctx.warn))
+    return VnicResource(backend, ctx).ensure(params)
