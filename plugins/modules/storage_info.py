@@ -7,15 +7,18 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: storage_info
-short_description: Read ZFS pools, datasets and a dataset's properties from a Zoneweaver Agent
+short_description: Read ZFS pools, datasets and a dataset's properties from a Zoneweaver Agent or the host
 version_added: 0.1.0
 description:
   - Returns the host's ZFS pools, its datasets (optionally filtered), and, with O(dataset), every property of
     one dataset or snapshot with its source.
   - Each section costs one request. Byte counts, which the agent sends as strings, are returned as integers.
   - Speaks both agent generations, detected once per URL.
+  - Without an agent (O(backend=native)), reads C(zpool list), C(zfs list) and C(zfs get) on the host itself and
+    returns the same shapes (volume rows carry no C(in_use_by) there).
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
+  - zoneweaver.illumos.agent.backend
   - zoneweaver.illumos.agent.action_group
   - zoneweaver.illumos.attributes
   - zoneweaver.illumos.attributes.info_module
@@ -75,6 +78,13 @@ EXAMPLES = r"""
     type: volume
     dataset: rpool/zones/0001--web01.example.com/boot
   register: web01
+
+- name: The same on a host without an agent
+  zoneweaver.illumos.storage_info:
+    backend: native
+    sections: [datasets]
+    pool: rpool/zones
+  register: zones_storage
 """
 
 RETURN = r"""
@@ -120,7 +130,7 @@ dataset:
       compression: {value: lz4, source: "inherited from rpool"}
       quota: {value: "0", source: default}
 generation:
-  description: The agent generation the answer came from (V(0.2), V(0.3) or V(0.3.9)).
+  description: The agent generation the answer came from (V(0.2), V(0.3) or V(0.3.9)), or V(native).
   returned: always
   type: str
   sample: "0.3.9"
@@ -130,6 +140,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.options import 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.storage_info import run as RUNNER
 
 ARGUMENT_SPEC = agent_argument_spec(
+    backend=True,
     sections={"type": "list", "elements": "str", "choices": ["pools", "datasets"], "default": ["pools", "datasets"]},
     pool={"type": "str"},
     type={"type": "str", "choices": ["filesystem", "volume", "snapshot"]},

@@ -19,9 +19,12 @@ description:
     M(community.general.zfs) that reports a change each time). Use O(force_local) to make it local on purpose.
   - Speaks both agent generations. Agents 0.3.9 and later address a dataset with V(?name=pool/x); older ones
     with a path segment V(/storage/datasets/pool%2Fx). The generation is detected once per URL.
+  - Without an agent (O(backend=native)), runs C(zfs create), C(zfs set), C(zfs inherit) and C(zfs destroy) on
+    the host itself, with the same comparison, guards and result; there, O(inherit) can also reset local values.
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
   - zoneweaver.illumos.agent.wait
+  - zoneweaver.illumos.agent.backend
   - zoneweaver.illumos.agent.action_group
   - zoneweaver.illumos.attributes
 attributes:
@@ -76,8 +79,9 @@ options:
     description:
       - Properties that must not have a local value (they take the parent's or the default value).
       - A property already inherited, or at its default, is unchanged.
-      - The agent API has no C(zfs inherit) operation, so a property that B(is) set locally makes the task
-        fail before any change, naming the command to run on the host.
+      - With O(backend=native), a property that B(is) set locally is reset with C(zfs inherit).
+      - The agent API has no C(zfs inherit) operation, so with the agent a property that B(is) set locally makes
+        the task fail before any change, naming the command to run on the host.
     type: list
     elements: str
     default: []
@@ -101,6 +105,8 @@ options:
 notes:
   - Properties are set with one request; the agent reports success when only some C(zfs set) calls worked,
     so the module reads the dataset back and fails if a property did not take the requested value.
+  - With O(backend=native) every C(zfs) command runs synchronously (O(wait) changes nothing) and RV(tasks)
+    is empty; a refusal of C(zfs) fails the task with the command, its exit code and its message.
 seealso:
   - module: zoneweaver.illumos.zfs_snapshot
   - module: zoneweaver.illumos.storage_info
@@ -149,6 +155,13 @@ EXAMPLES = r"""
         name: rpool/export/scratch
         state: absent
         recursive: true
+
+- name: Without an agent, on the host itself; reset a local compression to the inherited value
+  become: true
+  zoneweaver.illumos.zfs_dataset:
+    backend: native
+    name: rpool/export/builds
+    inherit: [compression]
 """
 
 RETURN = r"""
@@ -177,7 +190,7 @@ actions:
   sample: ["set compression=lz4 quota=50G"]
 tasks:
   description:
-    - The agent tasks this run started, in order.
+    - The agent tasks this run started, in order (empty with O(backend=native)).
     - With O(wait=false), follow them with M(zoneweaver.illumos.task_info).
   returned: always
   type: list
@@ -190,6 +203,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zfs_d
 
 ARGUMENT_SPEC = agent_argument_spec(
     wait=True,
+    backend=True,
     name={"type": "str", "required": True},
     state={"type": "str", "default": "present", "choices": ["present", "absent"]},
     type={"type": "str", "choices": ["filesystem", "volume"]},

@@ -17,9 +17,12 @@ description:
     O(force_rollback).
   - Speaks both agent generations. Agents 0.3.9 and later address a snapshot with V(?name=pool/x@snap);
     older ones with a path segment. The generation is detected once per URL.
+  - Without an agent (O(backend=native)), runs C(zfs snapshot), C(zfs hold), C(zfs release), C(zfs rollback)
+    and C(zfs destroy) on the host itself, with the same guards and result.
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
   - zoneweaver.illumos.agent.wait
+  - zoneweaver.illumos.agent.backend
   - zoneweaver.illumos.agent.action_group
   - zoneweaver.illumos.attributes
 attributes:
@@ -129,7 +132,7 @@ actions:
   sample: [create, hold keep]
 tasks:
   description:
-    - The agent tasks this run started, in order.
+    - The agent tasks this run started, in order (empty with O(backend=native)).
     - With O(wait=false), follow them with M(zoneweaver.illumos.task_info).
   returned: always
   type: list
@@ -142,6 +145,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zfs_s
 
 ARGUMENT_SPEC = agent_argument_spec(
     wait=True,
+    backend=True,
     name={"type": "str", "required": True},
     state={"type": "str", "default": "present", "choices": ["present", "absent"]},
     recursive={"type": "bool", "default": False},

@@ -15,9 +15,15 @@ description:
     the media outside it). The agent takes, restores and removes them as one unit.
   - Needs an agent that offers machine snapshots (0.3.9 and later, feature C(machine-snapshots)). On older
     agents the module fails and points to M(zoneweaver.illumos.zfs_snapshot) on the zone's datasets.
+  - Without an agent (O(backend=native)), does the same with C(zfs) on the host itself. The zone's datasets are
+    its root dataset (from its zonepath C(/<dataset>/path)) with everything below it, plus the zvols its
+    configuration uses from elsewhere. C(zfs snapshot -r) takes the snapshot on all of them at once,
+    C(zfs rollback -r) restores each, and the description is the ZFS user property C(zoneweaver:description)
+    of the root dataset's snapshot.
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
   - zoneweaver.illumos.agent.wait
+  - zoneweaver.illumos.agent.backend
   - zoneweaver.illumos.agent.action_group
   - zoneweaver.illumos.attributes
 attributes:
@@ -117,7 +123,7 @@ actions:
   sample: [create]
 tasks:
   description:
-    - The agent tasks this run started, in order.
+    - The agent tasks this run started, in order (empty with O(backend=native)).
     - With O(wait=false), follow them with M(zoneweaver.illumos.task_info).
   returned: always
   type: list
@@ -130,6 +136,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_
 
 ARGUMENT_SPEC = agent_argument_spec(
     wait=True,
+    backend=True,
     machine={"type": "str", "required": True, "aliases": ["machine_name", "zone_name", "zone"]},
     name={"type": "str", "required": True, "aliases": ["snapshot"]},
     state={"type": "str", "default": "present", "choices": ["present", "absent", "restored"]},

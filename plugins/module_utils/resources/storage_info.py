@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the zoneweaver.illumos collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Read ZFS pools, datasets and one dataset's properties from the agent: one request per section.
+"""Read ZFS pools, datasets and one dataset's properties from the agent (one request per section)
+or, with backend=native, from `zpool list` / `zfs list` / `zfs get` on the host (one command per section).
 
 Byte counts arrive from the agent as strings (`zfs -p`); they are returned as integers.
 """
@@ -12,8 +13,10 @@ import re
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import AgentError, InputError
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.errors import CommandError
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.notfound import is_not_found
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zfs_dataset import (
-    check_dataset_name, check_snapshot_name, view)
+    check_dataset_name, check_snapshot_name, storage_backend, view)
 
 SECTIONS = ("pools", "datasets")
 TYPES = ("filesystem", "volume", "snapshot")
@@ -70,11 +73,8 @@ def filter_datasets(rows, query):
 
 def run(params, ctx):
     """Module entry point (zoneweaver.illumos.storage_info)."""
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.storage import StorageAgentBackend
     query = normalize_query(params)
-    api = AgentApi.for_module(params, ctx)
-    backend = StorageAgentBackend(api)
+    backend = storage_backend(params, ctx)
     result = {"changed": False}
     if "pools" in query["sections"]:
         result["pools"] = sorted(backend.list_pools(), key=lambda row: str(row.get("name") or ""))
@@ -87,6 +87,12 @@ def run(params, ctx):
             if query["pool"] is None or exc.status != 500 or not details:
                 raise
             raise AgentError("cannot list the datasets under %s: %s" % (query["pool"], details), status=exc.status,
+                             hint="check pool; it must name an existing pool or dataset")
+        except CommandError as exc:
+            # natively, zfs's own words: "cannot open 'rpool/x': dataset does not exist"
+            if query["pool"] is None or not is_not_found("zfs", exc.rc, exc.stderr):
+                raise
+            raise InputError("cannot list the datasets under %s: %s" % (query["pool"], exc.stderr),
                              hint="check pool; it must name an existing pool or dataset")
         result["datasets"] = filter_datasets(rows, query)
     if query["dataset"] is not None:

@@ -13,7 +13,11 @@ community.general.zfs. `force_local` asks for a local value explicitly.
 
 The agent interpolates names, property names and values into `zfs` command
 lines unquoted, so all of them are checked against strict patterns here,
-before any request.
+before any request (the native backend passes argument lists, but keeps the
+same rules, so a playbook works with either backend).
+
+`inherit` resets a local value with `zfs inherit`, which only the native
+backend can run (the agent API has no such operation).
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.tasks import task_ids_of
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import InputError, ZoneweaverError
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import finish, new_result, reconcile
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import (
+    finish, new_result, reconcile, select_backend)
 
 MAX_NAME = 255
 _COMPONENT_RE = re.compile(r"^[A-Za-z0-9_.:\-]+$")
@@ -373,17 +378,22 @@ class ZfsDatasetResource:
                      "already inherited" % (to_inherit[0], name))
         if to_set:
             result["actions"].append("set " + " ".join("%s=%s" % (p, wire_value(p, v)) for p, v in to_set.items()))
+        if to_inherit:
+            result["actions"].append("inherit " + " ".join(to_inherit))
         diff_before = {"properties": before} if before else {}
         diff_after = {"properties": after} if after else {}
-        if self.ctx.check_mode or not to_set:
+        if self.ctx.check_mode or not (to_set or to_inherit):
             return self._finish(result, diff_before, diff_after, actual)
-        wire = {p: wire_value(p, v) for p, v in to_set.items()}
-        shrink = is_shrink(spec, props) and spec["allow_shrink"]
-        self._record(self.backend.set_properties(name, wire, allow_shrink=shrink, wait=wait, timeout=timeout))
+        if to_set:
+            wire = {p: wire_value(p, v) for p, v in to_set.items()}
+            shrink = is_shrink(spec, props) and spec["allow_shrink"]
+            self._record(self.backend.set_properties(name, wire, allow_shrink=shrink, wait=wait, timeout=timeout))
+        if to_inherit:
+            self._record(self.backend.inherit_properties(name, to_inherit, wait=wait, timeout=timeout))
         if not wait:
             return self._finish(result, diff_before, diff_after, None)
         reread = self.backend.get_dataset(name)
-        self._verify(spec, to_set, reread)
+        self._verify(spec, to_set, reread, to_inherit)
         return self._finish(result, diff_before, diff_after, reread)
 
     def _create(self, spec, result, wait, timeout):
@@ -470,7 +480,7 @@ class ZfsDatasetResource:
         return destroy_blockers(name, tree, snapshots, clones)
 
     @staticmethod
-    def _verify(spec, wanted, dataset):
+    def _verify(spec, wanted, dataset, inherited=()):
         """The agent's property task reports success when only some `zfs set` calls worked: check the result."""
         if dataset is None:
             raise ZoneweaverError("%s disappeared while its properties were being set" % spec["name"])
@@ -480,8 +490,12 @@ class ZfsDatasetResource:
             if have != want:
                 wrong.append("%s is %s, not %s" % (prop, "unset" if have is None else display_value(prop, have),
                                                    display_value(prop, want)))
+        for prop in inherited:
+            source = current(dataset["properties"], prop)[1]
+            if source_kind(source) in ("local", "received"):
+                wrong.append("%s is still %s" % (prop, source))
         if wrong:
-            raise ZoneweaverError("the agent reported success for %s, but %s" % (spec["name"], "; ".join(wrong)),
+            raise ZoneweaverError("the change of %s reported success, but %s" % (spec["name"], "; ".join(wrong)),
                                   hint="the agent's property task succeeds when only some `zfs set` calls worked; "
                                        "check the values are valid for this property")
 
@@ -491,11 +505,16 @@ class ZfsDatasetResource:
         return finish(self.ctx, result, before, after)
 
 
+def storage_backend(params, ctx, need_key=True):
+    """StorageAgentBackend or StorageNativeBackend, as the backend option says."""
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.storage import StorageAgentBackend
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.storage import StorageNativeBackend
+    return select_backend(params, ctx, StorageAgentBackend, lambda runner: StorageNativeBackend(runner, warn=ctx.warn),
+                          need_key=need_key)
+
+
 def run(params, ctx):
     """Module entry point (zoneweaver.illumos.zfs_dataset)."""
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.storage import StorageAgentBackend
     # Validate before connecting: bad input never costs a request.
     spec = normalize_spec(params)
-    api = AgentApi.for_module(params, ctx)
-    return ZfsDatasetResource(StorageAgentBackend(api), ctx).ensure(spec, params)
+    return ZfsDatasetResource(storage_backend(params, ctx), ctx).ensure(spec, params)

@@ -21,7 +21,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.tasks imp
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import InputError, ZoneweaverError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import finish, new_result, reconcile
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zfs_dataset import (
-    HOLD_TAG_RE, check_snapshot_name, clone_names, numeric)
+    HOLD_TAG_RE, check_snapshot_name, clone_names, numeric, storage_backend)
 
 STATES = ("present", "absent")
 
@@ -205,8 +205,5 @@ def _size(value):
 
 def run(params, ctx):
     """Module entry point (zoneweaver.illumos.zfs_snapshot)."""
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.storage import StorageAgentBackend
     spec = normalize_spec(params)
-    api = AgentApi.for_module(params, ctx)
-    return ZfsSnapshotResource(StorageAgentBackend(api), ctx).ensure(spec, params)
+    return ZfsSnapshotResource(storage_backend(params, ctx), ctx).ensure(spec, params)

@@ -11,6 +11,10 @@ powered off; later snapshots are destroyed by the rollback).
 state=restored is idempotent: nothing is done when the snapshot is the
 machine's newest and none of its datasets was written since (`written` is 0).
 Restoring past newer snapshots destroys them, so it needs `force_restore`.
+
+With backend=native the same operations are `zfs snapshot -r` / `zfs destroy`
+/ `zfs rollback -r` on the zone's datasets (native/storage.py), and snapshot
+rows carry `createtxg`, which orders snapshots taken within the same second.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.tasks import task_ids_of
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import InputError, ZoneweaverError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import finish, new_result, reconcile
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zfs_dataset import numeric
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zfs_dataset import numeric, storage_backend
 
 SNAPSHOT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,255}$")
 STATES = ("present", "absent", "restored")
@@ -56,8 +60,14 @@ def _when(text):
 
 
 def newer_than(name, snapshots):
-    """Names of the machine's snapshots created after `name`, oldest first."""
+    """Names of the machine's snapshots created after `name`, oldest first.
+
+    By createtxg when every row has one (native rows: creation times have whole seconds), else by creation time.
+    """
     own = next((s for s in snapshots if s.get("name") == name), None)
+    if own is not None and all(isinstance(s.get("createtxg"), int) for s in snapshots):
+        later = sorted((s["createtxg"], s.get("name")) for s in snapshots if s["createtxg"] > own["createtxg"])
+        return [n for _txg, n in later]
     mine = _when(own.get("created")) if own else None
     if mine is None:
         return []
@@ -107,7 +117,8 @@ class ZoneSnapshotResource:
         if snapshots is None:
             if state == "absent":
                 return self._finish(result, {}, {}, None, machine)
-            raise InputError("machine %s does not exist on this agent" % machine,
+            where = "host" if self.backend.dialect.generation == "native" else "agent"
+            raise InputError("machine %s does not exist on this %s" % (machine, where),
                              hint="check the name with zoneweaver.illumos.zone_info")
         before, after, steps = {}, {}, []
         if state == "absent":
@@ -190,8 +201,5 @@ def _size(value):
 
 def run(params, ctx):
     """Module entry point (zoneweaver.illumos.zone_snapshot)."""
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.storage import StorageAgentBackend
     spec = normalize_spec(params)
-    api = AgentApi.for_module(params, ctx)
-    return ZoneSnapshotResource(StorageAgentBackend(api), ctx).ensure(spec, params)
+    return ZoneSnapshotResource(storage_backend(params, ctx), ctx).ensure(spec, params)

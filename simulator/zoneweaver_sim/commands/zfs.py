@@ -1,17 +1,25 @@
-"""`zfs`: the subcommands zones need, on the simulator's ZFS model (illumos-native.md 1.8).
+"""`zfs` on the simulator's ZFS model (illumos-native.md 1.8): what the zone and storage modules run.
 
-    zfs list [-r|-d N] [-H] [-p] [-o FIELDS] [-t TYPES] [-s PROP] [NAME...]
+    zfs list [-r|-d N] [-H] [-p] [-o FIELDS] [-t TYPES] [-s PROP]... [-S PROP]... [NAME...]
     zfs get [-r|-d N] [-H] [-p] [-o FIELDS] [-t TYPES] [-s SOURCES] all|PROP[,PROP] [NAME...]
     zfs create [-p] [-s] [-b SIZE] [-o PROP=VALUE]... [-V SIZE] NAME
-    zfs destroy [-r] [-R] [-f] [-n] NAME|NAME@SNAP
-    zfs snapshot [-r] [-o PROP=VALUE]... NAME@SNAP...
-    zfs clone [-p] [-o PROP=VALUE]... NAME@SNAP TARGET
+    zfs destroy [-r] [-R] [-f] [-d] [-n] NAME|NAME@SNAP
     zfs set PROP=VALUE... NAME
+    zfs inherit [-r] PROP NAME...
+    zfs snapshot [-r] [-o PROP=VALUE]... NAME@SNAP...      (all or nothing)
+    zfs rollback [-r] [-R] [-f] NAME@SNAP
+    zfs hold [-r] TAG NAME@SNAP... / zfs release [-r] TAG NAME@SNAP... / zfs holds [-r] [-H] [-p] NAME@SNAP...
+    zfs clone [-p] [-o PROP=VALUE]... NAME@SNAP TARGET
+    zfs promote CLONE
+    zfs rename [-r] [-p] [-f] NAME NEWNAME
 
 The operations are the ZFS model's (zfs.py, shared with the agent's storage
-routes), so refusals carry zfs's texts: `cannot open 'x': dataset does not
-exist`, `... has children / use '-r' ...`, `dataset already exists`.
+routes), so both faces agree and refusals carry zfs's texts: `cannot open 'x':
+dataset does not exist`, `... has children / use '-r' ...`, `dataset already
+exists`, `more recent snapshots or bookmarks exist`, `dataset is busy`.
 -H: TAB separated, no header; -p: exact numbers; '-' for not applicable.
+Listings are sorted as zfs sorts by name: by dataset name, a dataset before
+its snapshots, snapshots oldest first (createtxg) [mem].
 """
 from __future__ import annotations
 
@@ -97,14 +105,25 @@ def _human(value: str) -> str:
     return value
 
 
-def _select(inv, names, recursive, depth, types, descend_types):
+def name_order(st, name):
+    """zfs's default sort: the dataset part of the name, a dataset before its snapshots, snapshots by createtxg."""
+    dataset, at, _snap = name.partition("@")
+    return (dataset, 1 if at else 0, (st.datasets.get(name) or {}).get("createtxg", 0))
+
+
+def _select(inv, names, recursive, depth, types, descend_types, own_snapshots=False):
     """Datasets to report: the named ones (every pool when none), with their
-    descendants for -r / -d (a snapshot counts one level below its dataset)."""
+    descendants for -r / -d (a snapshot counts one level below its dataset),
+    in zfs's name order. With `own_snapshots` (zfs list), `-t snapshot NAME`
+    without -r/-d lists NAME's own snapshots, as current zfs does [mem: older
+    releases list nothing]."""
     st = inv.state
     missing, roots = [], []
     if names:
         for name in names:
             (roots if name in st.datasets else missing).append(name)
+        if own_snapshots and types == {"snapshot"} and not recursive and depth is None:
+            depth = 1
     else:
         roots = sorted(n for n in st.datasets if "/" not in n and "@" not in n)
         recursive, depth = True, None
@@ -125,7 +144,7 @@ def _select(inv, names, recursive, depth, types, descend_types):
                 wanted = (d == root and bool(names)) or dtype in descend_types
             if wanted and d not in out:
                 out.append(d)
-    return out, missing
+    return sorted(out, key=lambda d: name_order(st, d)), missing
 
 
 def _types(inv, sub, values):
@@ -174,21 +193,27 @@ def _depth(inv, sub, values):
     return int(values[-1])
 
 
+def _sort_value(props, name, prop):
+    value = _value(props, name, prop, True)[0]
+    return (0, int(value), "") if value.isdigit() else (1, 0, value)
+
+
 def _list(inv, args):
     flags, values, names = _opts(inv, "list", args, "rHp", "odtsS")
     fields = [f.strip() for v in values.get("o", []) for f in v.split(",")] or list(LIST_DEFAULT)
     depth = _depth(inv, "list", values.get("d"))
     explicit_types = _types(inv, "list", values.get("t", []))
-    selected, missing = _select(inv, names, "r" in flags, depth, explicit_types, ("filesystem", "volume"))
+    selected, missing = _select(inv, names, "r" in flags, depth, explicit_types, ("filesystem", "volume"),
+                                own_snapshots=True)
     st = inv.state
+    props_of = {name: model.get_properties(st, name) for name in selected}
+    # -s/-S (ascending/descending, any property; -s keys before -S keys, the first the major one): stable sorts
+    order = [(ALIASES.get(p, p), letter == "S") for letter in "sS" for p in values.get(letter, [])]
+    for prop, descending in reversed(order):
+        selected.sort(key=lambda n: _sort_value(props_of[n], n, prop), reverse=descending)
     rows = []
     for name in selected:
-        props = model.get_properties(st, name)
-        rows.append([_value(props, name, ALIASES.get(f, f), "p" in flags)[0] for f in fields])
-    for sort_key in values.get("s", []):
-        col = fields.index(sort_key) if sort_key in fields else None
-        if col is not None:
-            rows.sort(key=lambda r: (int(r[col]) if r[col].isdigit() else 0, r[col]))
+        rows.append([_value(props_of[name], name, ALIASES.get(f, f), "p" in flags)[0] for f in fields])
     if rows or "H" in flags:
         _table(inv, fields, rows, "H" in flags)
     elif not missing:
@@ -304,9 +329,17 @@ def _snapshot(inv, args):
     for operand in operands:
         if not model.valid_snapshot_name(operand):
             inv.fail(f"cannot create snapshot '{operand}': invalid character in name")   # [mem]
+    st = inv.state
+    # Several snapshots in one command are taken atomically: refuse before creating any [mem].
     for operand in operands:
         ds, snap = model.split_snap(operand)
-        model.snapshot(inv.state, ds, snap, "r" in flags, props, [])
+        model.require(st, ds)
+        for target in [ds] + (model.descendants(st, ds) if "r" in flags else []):
+            if f"{target}@{snap}" in st.datasets:
+                inv.fail(f"cannot create snapshot '{target}@{snap}': dataset already exists")
+    for operand in operands:
+        ds, snap = model.split_snap(operand)
+        model.snapshot(st, ds, snap, "r" in flags, props, [])
     return 0
 
 
@@ -339,8 +372,152 @@ def _set(inv, args):
     return 0
 
 
+def _inherit(inv, args):
+    flags, _values, operands = _opts(inv, "inherit", args, "rS", "")
+    if len(operands) < 2:
+        _usage(inv, "inherit", "missing property argument" if not operands else "missing dataset argument")
+    prop, names = ALIASES.get(operands[0], operands[0]), operands[1:]
+    if ":" in prop:
+        if not model.USER_PROP_RE.match(prop):
+            _usage(inv, "inherit", f"invalid property '{prop}'")
+    elif prop in model.READONLY or prop in model.CREATE_ONLY:
+        inv.fail(f"{prop} property is read-only")     # [mem] zfs_main.c zfs_do_inherit
+    elif prop not in model.SETTABLE:
+        _usage(inv, "inherit", f"invalid property '{prop}'")
+    elif not model.SETTABLE[prop][1]:
+        extra = ""
+        if prop in model.SIZE_PROPS:
+            extra = f"\nuse 'zfs set {prop}=none' to clear\nuse 'zfs inherit -S {prop}' to revert to received value"
+        inv.fail(f"'{prop}' property cannot be inherited{extra}")     # [mem]
+    st = inv.state
+    for name in names:
+        model.require(st, name)
+    for name in names:
+        targets = [name]
+        if "r" in flags and not model.is_snap(name):
+            targets += [d for d in sorted(st.datasets) if d.startswith(name + "/") or
+                        (":" in prop and d.startswith(name + "@"))]
+        for target in targets:
+            st.datasets[target]["properties"].pop(prop, None)
+    st.dirty = True
+    return 0
+
+
+def _snapshot_operand(inv, name, verb):
+    if not model.is_snap(name):
+        model.require(inv.state, name)
+        inv.fail(f"cannot {verb} '{name}': operation only applies to snapshots")     # [mem]
+    return name
+
+
+def _rollback(inv, args):
+    flags, _values, operands = _opts(inv, "rollback", args, "rRf", "")
+    if len(operands) != 1:
+        _usage(inv, "rollback", "missing dataset argument" if not operands else "too many arguments")
+    name = operands[0]
+    st = inv.state
+    if not model.is_snap(name):
+        model.require(st, name)
+        inv.fail(f"cannot open '{name}': operation not applicable to datasets of this type")     # [mem]
+    snap = model.require(st, name)
+    if "R" in flags:
+        ds_name = model.split_snap(name)[0]
+        later = [s["name"] for s in model.snapshots_of(st, ds_name) if s.get("createtxg", 0) > snap.get("createtxg", 0)]
+        for clone in sorted({c for s in later for c in model.clones_of(st, s)}):
+            if clone in st.datasets:
+                _destroy_tree(st, clone)
+    model.rollback(st, name, recursive="r" in flags or "R" in flags, lines=[])
+    return 0
+
+
+def _hold(inv, args):
+    flags, _values, operands = _opts(inv, "hold", args, "r", "")
+    if len(operands) < 2:
+        _usage(inv, "hold", "missing tag argument" if not operands else "missing snapshot argument")
+    tag, names = operands[0], operands[1:]
+    st = inv.state
+    for name in names:
+        _snapshot_operand(inv, name, "hold")
+        model.require(st, name)
+    for name in names:
+        model.hold(st, name, tag, "r" in flags, [])
+    return 0
+
+
+def _release(inv, args):
+    flags, _values, operands = _opts(inv, "release", args, "r", "")
+    if len(operands) < 2:
+        _usage(inv, "release", "missing tag argument" if not operands else "missing snapshot argument")
+    tag, names = operands[0], operands[1:]
+    st = inv.state
+    for name in names:
+        _snapshot_operand(inv, name, "release hold from")
+        model.require(st, name)
+    for name in names:
+        model.release(st, name, tag, "r" in flags, [])
+    return 0
+
+
+def _holds(inv, args):
+    flags, _values, operands = _opts(inv, "holds", args, "rHp", "")
+    if not operands:
+        _usage(inv, "holds", "missing snapshot argument")
+    st = inv.state
+    rows, missing = [], []
+    for name in operands:
+        if name not in st.datasets:
+            missing.append(name)
+            continue
+        if not model.is_snap(name):
+            inv.err(f"cannot open '{name}': operation only applies to snapshots")    # [mem]
+            missing.append(name)
+            continue
+        for row in model.holds_rows(st, name, "r" in flags):
+            when = str((st.datasets[row["name"]].get("holds") or {}).get(row["tag"], 0))
+            rows.append([row["name"], row["tag"], when if "p" in flags else row["timestamp"]])
+    if rows or "H" in flags:
+        _table(inv, ["name", "tag", "timestamp"], rows, "H" in flags)
+    for name in missing:
+        if name not in st.datasets:
+            inv.err(f"cannot open '{name}': dataset does not exist")
+    return 1 if missing else 0
+
+
+def _promote(inv, args):
+    _flags, _values, operands = _opts(inv, "promote", args, "", "")
+    if len(operands) != 1:
+        _usage(inv, "promote", "missing clone filesystem argument" if not operands else "too many arguments")
+    model.promote(inv.state, operands[0], [])
+    return 0
+
+
+def _rename(inv, args):
+    flags, _values, operands = _opts(inv, "rename", args, "rpfu", "")
+    if len(operands) != 2:
+        _usage(inv, "rename", "missing source dataset argument" if not operands else "missing target dataset argument"
+               if len(operands) == 1 else "too many arguments")
+    name, new_name = operands
+    st = inv.state
+    if "r" in flags and not model.is_snap(name):
+        _usage(inv, "rename", "-r can only be used on snapshots")     # [mem]
+    model.require(st, name)
+    if "p" in flags and not model.is_snap(new_name):
+        if not model.valid_dataset_name(new_name):
+            inv.fail(f"cannot create '{new_name}': invalid character in name")
+        parts = new_name.split("/")
+        for i in range(2, len(parts)):
+            parent = "/".join(parts[:i])
+            if parent not in st.datasets:
+                model.create(st, parent, model.FS, {}, [])
+    model.rename(st, name, new_name, "r" in flags, [])
+    return 0
+
+
 SUBCOMMANDS = {"list": _list, "get": _get, "create": _create, "destroy": _destroy, "snapshot": _snapshot,
-               "snap": _snapshot, "clone": _clone, "set": _set}
+               "snap": _snapshot, "clone": _clone, "set": _set, "inherit": _inherit, "rollback": _rollback,
+               "hold": _hold, "release": _release, "holds": _holds, "promote": _promote, "rename": _rename}
+NOT_SIMULATED = ("send", "recv", "receive", "mount", "unmount", "upgrade", "userspace", "groupspace", "allow",
+                 "unallow", "share", "unshare", "bookmark", "diff", "jail", "program", "wait")
 
 
 def run(inv):
@@ -349,7 +526,6 @@ def run(inv):
     sub, args = inv.argv[0], inv.argv[1:]
     handler = SUBCOMMANDS.get(sub)
     if handler is None:
-        inv.fail(f"zfs: {sub}: not supported by zoneweaver-sim (list, get, create, destroy, snapshot, clone, set)",
-                 1 if sub in ("rename", "promote", "rollback", "send", "recv", "receive", "inherit", "hold",
-                              "release", "holds", "mount", "unmount", "upgrade", "userspace", "allow") else USAGE_RC)
+        inv.fail(f"zfs: {sub}: not supported by zoneweaver-sim ({', '.join(sorted(SUBCOMMANDS))})",
+                 1 if sub in NOT_SIMULATED else USAGE_RC)
     return handler(inv, args)

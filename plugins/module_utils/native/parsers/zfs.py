@@ -81,3 +81,16 @@ def parse_get(text):
 def local_properties(props):
     """Only the properties set on the dataset itself (local or received), as {prop: value}."""
     return {k: v["value"] for k, v in props.items() if v["source"] in ("local", "received")}
+
+
+def parse_holds(text):
+    """`zfs holds -H SNAPSHOT...` -> [{name, tag, timestamp}] (TAB separated; the timestamp is
+    ctime-like text such as 'Wed Nov 22 07:52 2023', kept as printed) [mem: column order name, tag, timestamp]."""
+    rows = []
+    for line in output_lines(text):
+        parts = line.split("\t")
+        if len(parts) != 3:
+            raise ParseError("zfs holds -H printed %d tab-separated fields, expected 3" % len(parts),
+                             tool="zfs", line=line)
+        rows.append({"name": parts[0], "tag": parts[1], "timestamp": parts[2]})
+    return rows
