@@ -215,8 +215,15 @@ class HyperweaverClient:
             cached = _TOKENS.get(self._token_key)
             if cached:
                 return cached
-            status, body, ctype = self._raw("POST", LOGIN_PATH, None,
-                                            {"identifier": self.username, "password": self._password}, None)
+            try:
+                status, body, ctype = self._raw("POST", LOGIN_PATH, None,
+                                                {"identifier": self.username, "password": self._password}, None)
+            except rex.SSLError as exc:
+                raise TransportError("TLS verification failed for Hyperweaver %s: %s" % (self.url, _short(exc)),
+                                     hint="trust the server's certificate with ca_path, or set validate_certs: false")
+            except rex.RequestException as exc:
+                raise TransportError("cannot reach Hyperweaver %s (POST %s): %s" % (self.url, LOGIN_PATH, _short(exc)),
+                                     hint="check the URL and the network path to the server")
             if status == 200 and isinstance(body, dict) and body.get("token"):
                 _TOKENS[self._token_key] = body["token"]
                 self._write_cached_token(body["token"])
