@@ -242,7 +242,7 @@ def _classful(ip) -> int:
     else the old class of an IPv4 address [mem]; /64 for IPv6 [mem]."""
     if ip.version == 6:
         return 64
-    first = int(str(ip).split(".")[0])
+    first = ip.packed[0]
     return 8 if first < 128 else 16 if first < 192 else 24
 
 
