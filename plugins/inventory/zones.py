@@ -176,6 +176,19 @@ options:
     description: Prefix of the host variables carrying the zone's facts.
     type: str
     default: zoneweaver_
+  host_facts:
+    description:
+      - The zone facts set as host variables (each with O(facts_prefix)); V(all) sets every fact that was read.
+      - O(filters), O(hostname), O(compose), O(groups) and O(keyed_groups) see every fact whatever is chosen
+        here, so a fact needed only to build groups or C(ansible_host) costs nothing at run time.
+      - Each host variable costs ansible-core time on every inventory run (about 0.2 s per 2000 hosts for a
+        list of dicts such as C(nics)), so the default set is small.
+      - This chooses among the facts of the list answer, C(name), C(status), C(brand), C(vcpus), C(ram), C(tags),
+        C(addresses), C(notes), C(server_id), C(vm_type) and C(nics). The facts O(want_details) and
+        O(resolve_addresses) add, and C(facts_error), are always set when present.
+    type: list
+    elements: str
+    default: [name, status, brand, vcpus, ram, tags, addresses]
   use_zlogin:
     description:
       - For native zones (every brand except V(bhyve) and V(kvm)) set C(ansible_connection) to
@@ -206,8 +219,9 @@ options:
     type: bool
     default: false
 notes:
-  - "Host variables of every zone (named here with the default O(facts_prefix)): C(zoneweaver_name), C(_status),
-    C(_brand), C(_vcpus), C(_ram), C(_tags), C(_notes), C(_server_id), C(_vm_type) and C(_nics) (a list of
+  - "Host variables of every zone by default (named here with the default O(facts_prefix)): C(zoneweaver_name),
+    C(_status), C(_brand), C(_vcpus), C(_ram), C(_tags) and C(_addresses) (the NICs' allowed addresses without
+    prefix length). With O(host_facts) also C(_notes), C(_server_id), C(_vm_type) and C(_nics) (a list of
     C(physical), C(global_nic), C(vlan_id), C(mac_address), C(allowed_address)). Its agent's facts are variables
     of the agent's group C(<group_prefix>agent_<agent>), set once per agent: C(zoneweaver_agent) (the label),
     C(_agent_url), C(_agent_host), and for agents read through Hyperweaver C(_agent_id), C(_hyperweaver_url) and
@@ -215,7 +229,7 @@ notes:
   - "With O(want_details) also C(_autoboot), C(_bootrom), C(_boot_disk), C(_disks), C(_cdroms), C(_cloud_init),
     C(_addresses), C(_is_orphaned), C(_reboot_pending), C(_zone_id), C(_host), C(_vnc_port), C(_system_status),
     C(_pending_tasks) and C(_pending_changes); with O(resolve_addresses) C(_dhcp_address) and C(_ssh_forward)
-    where they apply. Every variable costs time on each inventory run, so the default set is kept small."
+    where they apply."
   - "C(ansible_host) is the first NIC allowed-address of the zone's configuration (without prefix length);
     zones without one get none. O(compose) runs afterwards and can override C(ansible_host),
     C(ansible_port), C(ansible_connection) and C(ansible_user)."
@@ -298,7 +312,7 @@ else:  # pragma: no cover - cores before 2.19 (the collection needs 2.19, kept f
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import ZoneweaverError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.hyperweaver.client import HyperweaverClient
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_inventory import (
-    AGENT_FACTS, Collector, DirectAgent, HyperweaverSource, Target, host_of, reachability, zone_facts)
+    AGENT_FACTS, LIST_LEVEL_FACTS, Collector, DirectAgent, HyperweaverSource, Target, host_of, reachability, zone_facts)
 
 CACHE_SCHEMA = 1
 FILE_SUFFIXES = ("zoneweaver.yml", "zoneweaver.yaml", "zones.yml", "zones.yaml")
@@ -574,6 +588,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         prefix = self.get_option("facts_prefix") or ""
         strict = self.get_option("strict")
         use_zlogin = self.get_option("use_zlogin")
+        chosen = set(self.get_option("host_facts") or ())
+        keep_all = "all" in chosen
         owners = {}
         for agent in data["agents"]:
             agent_group = self._group("agent", agent["agent"])
@@ -601,27 +617,32 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 facts.update(make_unsafe(extra))
                 self.inventory.add_host(hostname, group=agent_group)
                 for key, value in facts.items():
-                    if key not in AGENT_FACTS:
+                    if key not in AGENT_FACTS and (keep_all or key in chosen or key not in LIST_LEVEL_FACTS):
                         self.inventory.set_variable(hostname, prefix + key, value)
+                connection = make_unsafe(connection)
                 for key, value in connection.items():
-                    self.inventory.set_variable(hostname, key, make_unsafe(value))
+                    self.inventory.set_variable(hostname, key, value)
                 if facts.get("status"):
                     self.inventory.add_child(self._group("status", facts["status"]), hostname)
                 if facts.get("brand"):
                     self.inventory.add_child(self._group("brand", facts["brand"]), hostname)
                 for tag in facts.get("tags") or ():
                     self.inventory.add_child(self._group("tag", tag), hostname)
-                self._construct(hostname, agent_vars, strict)
+                self._construct(hostname, agent_vars, facts, connection, strict)
 
-    def _construct(self, hostname, agent_vars, strict):
-        """compose, groups, keyed_groups over the host's variables and its agent's."""
+    def _construct(self, hostname, agent_vars, facts, connection, strict):
+        """compose, groups, keyed_groups over all the zone's facts (chosen as host variables or not),
+        its connection variables and its agent's."""
         compose = self.get_option("compose")
         groups = self.get_option("groups")
         keyed = self.get_option("keyed_groups")
         if not (compose or groups or keyed):
             return
+        prefix = self.get_option("facts_prefix") or ""
         variables = dict(agent_vars)
+        variables.update((prefix + key, value) for key, value in facts.items() if key not in AGENT_FACTS)
         variables.update(self.inventory.get_host(hostname).get_vars())
+        variables.update(connection)
         self._set_composite_vars(compose, variables, hostname, strict=strict)
         self._add_host_to_composed_groups(groups, variables, hostname, strict=strict)
         self._add_host_to_keyed_groups(keyed, variables, hostname, strict=strict)

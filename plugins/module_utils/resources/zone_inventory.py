@@ -306,6 +306,8 @@ def _addresses(nics):
 
 # Facts from the list row, for every zone: what inventories group, filter and compose on.
 LIST_FACTS = ("name", "status", "brand", "vcpus", "ram", "tags", "notes", "server_id", "vm_type", "nics")
+# Every zone's facts from the list answer; the inventory's host_facts option chooses among them.
+LIST_LEVEL_FACTS = frozenset(LIST_FACTS + ("addresses",))
 # Added with want_details (the zone's GET {M}): the rest of the configuration and the live state.
 DETAIL_FACTS = ("autoboot", "bootrom", "boot_disk", "disks", "cdroms", "cloud_init", "addresses", "is_orphaned",
                 "reboot_pending", "zone_id", "host", "vnc_port", "system_status", "pending_tasks", "pending_changes")
@@ -339,12 +341,12 @@ def zone_facts(row, noun, detail=None):
         if view.get(key) is not None:
             facts[key] = view[key]
     facts["tags"] = list(facts["tags"] or [])
+    facts["addresses"] = _addresses(facts["nics"])
     if detail is not None:
         info = detail.get(generation.info_key) or {}
         for key in ("autoboot", "bootrom", "boot_disk", "disks", "cdroms", "cloud_init", "vnc_port",
                     "reboot_pending", "pending_changes"):
             facts[key] = view.get(key)
-        facts["addresses"] = _addresses(facts["nics"])
         facts["is_orphaned"] = bool(info.get("is_orphaned", row.get("is_orphaned")))
         facts["zone_id"] = info.get("zone_id", row.get("zone_id"))
         facts["host"] = info.get("host", row.get("host"))

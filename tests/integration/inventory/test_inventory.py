@@ -153,7 +153,7 @@ def test_host_vars_compose_groups_and_keyed_groups(tmp_path, clean):
     assert hostvars["jump"] == "127.0.0.1"
     assert hostvars["zoneweaver_vcpus"] == 3 and hostvars["zoneweaver_ram"] == "4G"
     assert hostvars["zoneweaver_status"] == "running" and hostvars["zoneweaver_tags"] == ["fleet", "db"]
-    assert hostvars["zoneweaver_nics"][0]["allowed_address"] == "10.1.0.4/24"
+    assert hostvars["zoneweaver_addresses"] == ["10.1.0.4"] and "zoneweaver_nics" not in hostvars
     assert hostvars["zoneweaver_agent"] == "omni01" and hostvars["zoneweaver_agent_url"] == clean.agents[0].url
     assert "omni01-z002.example.com" in result.members("big")
     assert "omni01-z001.example.com" not in result.members("big")
@@ -192,7 +192,8 @@ def test_agent_data_stays_literal_and_marked_unsafe(tmp_path, clean):
     with sim.state.lock:
         sim.state.machines[name]["notes"] = evil
     try:
-        result = inventory(tmp_path, agents_config(clean, old=False, compose={"note": "zoneweaver_notes"}))
+        result = inventory(tmp_path, agents_config(clean, old=False, compose={"note": "zoneweaver_notes"},
+                                                   host_facts=["all"]))
         raw = result.raw["_meta"]["hostvars"][name]
         assert raw["zoneweaver_notes"] == {"__ansible_unsafe": evil}
         assert raw["note"] == {"__ansible_unsafe": evil}

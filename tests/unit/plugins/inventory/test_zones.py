@@ -206,11 +206,26 @@ def test_host_vars_and_ansible_host(run):
     web = inventory.get_host("0001--web.example.com").vars
     assert web["ansible_host"] == "10.0.0.5"
     assert web["zoneweaver_vcpus"] == 2 and web["zoneweaver_ram"] == "2G"
-    assert web["zoneweaver_tags"] == ["web"] and web["zoneweaver_server_id"] == "0001"
-    assert web["zoneweaver_nics"][0]["mac_address"] == "02:08:20:0a:0b:0c"
+    assert web["zoneweaver_tags"] == ["web"] and web["zoneweaver_addresses"] == ["10.0.0.5"]
+    # the default set of host variables leaves out the costly and rarely used facts
+    assert not {"zoneweaver_nics", "zoneweaver_server_id", "zoneweaver_notes", "zoneweaver_vm_type"} & set(web)
     assert "ansible_host" not in inventory.get_host("0002--x.example.com").vars
     agent_vars = inventory.groups["zoneweaver_agent_omni1"].vars
     assert agent_vars["zoneweaver_agent"] == "omni1" and agent_vars["zoneweaver_agent_host"] == "omni1.example.com"
+
+
+def test_host_facts_chooses_the_host_variables_and_constructed_sees_all_facts(run):
+    data = canned(agent("omni1", [row("0001--web.example.com")]))
+    config = {"agents": [{"url": "https://x:5001", "api_key": KEY}]}
+    everything = run(dict(config, host_facts=["all"]), data).get_host("0001--web.example.com").vars
+    assert everything["zoneweaver_server_id"] == "0001"
+    assert everything["zoneweaver_nics"][0]["mac_address"] == "02:08:20:0a:0b:0c"
+    inventory = run(dict(config, host_facts=["name"], compose={"mac": "zoneweaver_nics[0].mac_address"},
+                         keyed_groups=[{"key": "zoneweaver_vm_type", "prefix": "vmtype"}]), data)
+    web = inventory.get_host("0001--web.example.com")
+    assert web.vars["zoneweaver_name"] == "0001--web.example.com" and "zoneweaver_status" not in web.vars
+    assert web.vars["mac"] == "02:08:20:0a:0b:0c" and web.vars["ansible_host"] == "10.0.0.5"
+    assert "vmtype_production" in groups_of(inventory, web.name)
 
 
 def test_constructed_compose_groups_keyed_groups_see_agent_vars(run):
