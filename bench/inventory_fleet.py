@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.join(ROOT, "simulator"))
 sys.path.insert(0, COLLECTIONS)
 
 from zoneweaver_sim.fleet import Fleet  # noqa: E402
+from _protocol import emit  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 TARGET_SECONDS = 1.5
 TARGET_RATIO = 50.0
@@ -168,6 +169,8 @@ def main():
           % (result["baseline_seconds"], result["baseline_requests"],
              ", extrapolated" if result["baseline_extrapolated"] else ""))
     print("speed-up %.1fx; target %s: %s" % (result["ratio"], result["target"], "met" if result["met"] else "NOT met"))
+    emit(result["name"], result["value"], result["unit"], result["target"], result["met"],
+         detail="%.1fx sequential, %d requests" % (result["ratio"], result["requests"]))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 
 from zoneweaver_sim import Simulator  # noqa: E402
 from zw_harness import ansible_env  # noqa: E402
+from _protocol import emit  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 PLAYBOOK = os.path.join(ROOT, "playbooks", "zone_network.yml")
 KEY = "hw_BENCHBENCHBENCHBE.bench-admin-key"
@@ -90,6 +91,8 @@ def main():
     print("module runs:", ", ".join("%s x%d" % item for item in sorted(result["module_runs"].items())))
     print("reads per module run: %.2f (target %s: %s)"
           % (result["value"], result["target"], "met" if result["met"] else "NOT met"))
+    emit(result["name"], result["value"], result["unit"], result["target"], result["met"],
+         detail="%d mutating requests, changed tasks: %s" % (result["mutations"], len(result["changed_tasks"])))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "simulator"))
 
 from zoneweaver_sim import Simulator  # noqa: E402
+from _protocol import emit  # noqa: E402  (bench/ is sys.path[0] when run as a script)
 
 TARGET_RATIO = 0.25
 KEY = "hw_BENCHBENCHBENCHBE.bench-admin-key"
@@ -85,6 +86,7 @@ def main():
               % (args.tasks, name, result["seconds"][name], result["per_task"][name]))
     print("ratio zone_info/ping: %.3f (target %s: %s)"
           % (result["value"], result["target"], "met" if result["met"] else "NOT met"))
+    emit(result["name"], result["value"], result["unit"], result["target"], result["met"])
 
 
 if __name__ == "__main__":

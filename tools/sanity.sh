@@ -9,7 +9,7 @@ venv=$1 pyver=$2
 root=$(cd "$(dirname "$0")/.." && pwd)
 dest="$root/.build/sanity/ansible_collections/zoneweaver/illumos"
 rm -rf "$dest" && mkdir -p "$dest"
-(cd "$root" && git ls-files -co --exclude-standard -z | xargs -0 -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' \
+(cd "$root" && git ls-files -co --exclude-standard -z | xargs -0 -I{} sh -c 'if test -e "{}"; then printf "%s\0" "{}"; fi' \
   | tar --null -T - -cf - ) | tar -xf - -C "$dest"
 cd "$dest"
 # ansible-test lists the files to test with git.
