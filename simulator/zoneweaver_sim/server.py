@@ -253,6 +253,9 @@ class Handler(BaseHTTPRequestHandler):
         elif resp.body is None:
             payload = b""
             ctype = None
+        elif isinstance(resp.body, (bytes, bytearray)):   # file downloads (artifacts)
+            payload = bytes(resp.body)
+            ctype = None if "Content-Type" in resp.headers else "application/octet-stream"
         else:
             payload = json.dumps(resp.body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
             ctype = "application/json; charset=utf-8"

@@ -20,7 +20,10 @@ def register(router, sim):
 
     def features():
         # Config-gated: the agent announces `templates` only with template_sources.enabled.
-        return list(d.features) + (["templates"] if sim.template_sources else [])
+        gated = ["templates"] if sim.template_sources else []
+        if d.is_a:   # the simulator serves the artifact store and guest-agent exec (their config gates are on)
+            gated += ["artifacts", "guest-agent"]
+        return list(d.features) + gated
 
     def version(req):
         return Response(200, {

@@ -19,7 +19,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_
     normalize_nic, normalize_vcpus, public_view)
 
 STATES = ("present", "absent", "running", "stopped", "restarted")
-BRANDS = ("bhyve", "lx", "lipkg", "sparse", "pkgsrc", "kvm")
+BRANDS = values.BRANDS
 RUNNING = frozenset(("running", "ready"))
 STOPPED = frozenset(("installed", "configured", "incomplete", "down"))
 BOOT_TYPES = ("template", "blank", "image", "none")
@@ -173,7 +173,7 @@ def config_changes(spec, actual):
                          % (spec["name"], actual["brand"], spec["brand"]),
                          hint="remove the zone (state=absent) and create it again")
     for key in ("vcpus", "ram", "autoboot", "bootrom", "notes"):
-        if key in spec and spec[key] != actual.get(key):
+        if key in spec and not _same(key, spec[key], actual.get(key)):
             changes[key] = spec[key]
             before[key], after[key] = _shown(key, actual.get(key)), _shown(key, spec[key])
     if "tags" in spec and sorted(set(spec["tags"])) != sorted(set(actual.get("tags") or [])):
@@ -188,6 +188,13 @@ def config_changes(spec, actual):
 
 def _shown(key, value):
     return values.format_size(value) if key == "ram" and value is not None else value
+
+
+def _same(key, wanted, have):
+    if key == "notes":
+        # empty notes are no notes: the agent answers "" or null, zonecfg drops an empty attr
+        return (wanted or None) == (have or None)
+    return wanted == have
 
 
 def _plan_cdroms(spec, actual, changes, before, after):
@@ -264,6 +271,82 @@ def _plan_cloud_init(spec, actual, changes, before, after):
         after["cloud_init"] = differing
 
 
+class ZonePlan:
+    """What a run would do to one zone: actions (the result's list), the diff's
+    before/after, the change set, and the power steps around it."""
+
+    def __init__(self):
+        self.actions = []
+        self.before = {}
+        self.after = {}
+        self.changes = {}
+        self.stop_first = False
+        self.start = False       # create-and-start, or start a stopped zone
+        self.restart = False
+        self.reboot_required = False
+
+
+def plan_zone(spec, state, actual):
+    """The plan for one normalised spec against the zone's view (None: absent).
+
+    Pure: no calls. The zone module applies it after a fresh read; the zones
+    module also uses it on list rows to find the zones that need nothing.
+    """
+    plan = ZonePlan()
+    before = plan.before
+    before["state"] = "absent" if actual is None else actual["status"]
+    after = plan.after
+    if state == "absent":
+        if actual is not None:
+            plan.actions.append("delete")
+            after["state"] = "absent"
+        return plan
+
+    if actual is None:
+        plan.start = state in ("running", "restarted")
+        plan.actions.append("create" + (" and start" if plan.start else ""))
+        after.update(state="running" if plan.start else "installed")
+        after.update(ZoneResource.spec_summary(spec))
+        return plan
+
+    changes, diff_before, diff_after = config_changes(spec, actual)
+    plan.changes = changes
+    before.update(diff_before)
+    after.update(diff_after)
+    status = actual["status"]
+    running = status in RUNNING
+    boot_time = bool(set(changes) & BOOT_TIME_CHANGES)
+    plan.stop_first = state == "stopped" and running
+    if plan.stop_first:
+        plan.actions.append("stop")
+    if changes:
+        plan.actions.append("modify")
+    if state == "running" and not running:
+        plan.actions.append("start")
+        plan.start = True
+    if state == "restarted":
+        plan.actions.append("restart" if running else "start")
+        plan.restart, plan.start = running, not running
+    will_run = state in ("running", "restarted") or (state == "present" and running)
+    plan.reboot_required = bool(actual.get("pending_changes")) and state != "restarted"
+    if boot_time and running and not plan.stop_first and state != "restarted":
+        plan.reboot_required = True
+    after["state"] = "running" if will_run else ("installed" if plan.stop_first else status)
+    if after["state"] == before["state"] and state != "restarted":
+        after.pop("state")
+        before.pop("state")
+    return plan
+
+
+def check_state(spec, state):
+    """Refuse a spec that cannot be applied in this state (before any call)."""
+    if state not in STATES:
+        raise InputError("state must be one of %s, got %r" % (", ".join(STATES), state))
+    if state != "absent" and not spec.get("domain"):
+        raise InputError("zone %s needs a domain: name it host.domain (or NNNN--host.domain) or set domain"
+                         % spec["name"])
+
+
 # --------------------------------------------------------------------------- apply
 class ZoneResource:
     def __init__(self, backend, ctx):
@@ -279,85 +362,52 @@ class ZoneResource:
     def ensure(self, params):
         spec = normalize_spec(params)
         state = params.get("state") or "present"
-        if state != "absent" and not spec.get("domain"):
-            raise InputError("zone %s needs a domain: name it host.domain (or NNNN--host.domain) or set domain"
-                             % spec["name"])
+        check_state(spec, state)
         return reconcile(self.ctx, lambda: self._ensure_once(spec, state, params))
 
     def _ensure_once(self, spec, state, params):
         wait, timeout = params.get("wait", True), params.get("wait_timeout") or 600
         actual = self.backend.read(spec["name"])
-        result = dict(new_result(), reboot_required=False)
-        before = {"state": "absent"} if actual is None else {"state": actual["status"]}
-        after = {}
+        plan = plan_zone(spec, state, actual)
+        result = dict(new_result(), reboot_required=plan.reboot_required, actions=list(plan.actions))
+        name = spec["name"]
 
         if state == "absent":
-            if actual is not None:
-                result["actions"].append("delete")
-                after["state"] = "absent"
-                if not self.ctx.check_mode:
-                    force = params.get("force")
-                    if actual["status"] in RUNNING and not force:
-                        self._record(self.backend.power(spec["name"], "stop", True, timeout))
-                    self._record(self.backend.delete(spec["name"], force, params.get("cleanup_disks"),
-                                                     params.get("cleanup_networking"), True, timeout))
-            return self._finish(result, before, after, None)
+            if plan.actions and not self.ctx.check_mode:
+                force = params.get("force")
+                if actual["status"] in RUNNING and not force:
+                    self._record(self.backend.power(name, "stop", True, timeout))
+                self._record(self.backend.delete(name, force, params.get("cleanup_disks"),
+                                                 params.get("cleanup_networking"), True, timeout))
+            return self._finish(result, plan.before, plan.after, None)
 
         if actual is None:
-            start = state in ("running", "restarted")
-            result["actions"].append("create" + (" and start" if start else ""))
-            after.update(state="running" if start else "installed")
-            after.update(self._spec_summary(spec))
             if self.ctx.check_mode:
                 self._preflight("preflight_create", spec)
-                return self._finish(result, before, after, None)
-            answer = self._record(self.backend.create(spec, start, wait, timeout))
+                return self._finish(result, plan.before, plan.after, None)
+            answer = self._record(self.backend.create(spec, plan.start, wait, timeout))
             created = answer.get(self.backend.dialect.name_key) or answer.get("machine_name") or answer.get("zone_name")
-            if created and created != spec["name"]:
-                raise InputError("the agent created the zone as %s, not %s" % (created, spec["name"]),
+            if created and created != name:
+                raise InputError("the agent created the zone as %s, not %s" % (created, name),
                                  hint="set name: %s in the task so later runs find it" % created)
-            return self._finish(result, before, after, self.backend.read(spec["name"]) if wait else None)
+            return self._finish(result, plan.before, plan.after, self.backend.read(name) if wait else None)
 
-        changes, diff_before, diff_after = config_changes(spec, actual)
-        before.update(diff_before)
-        after.update(diff_after)
-        status = actual["status"]
-        running = status in RUNNING
-        boot_time = bool(set(changes) & BOOT_TIME_CHANGES)
-        stop_first = state == "stopped" and running
-        if stop_first:
-            result["actions"].append("stop")
-        if changes:
-            result["actions"].append("modify")
-        if state == "running" and not running:
-            result["actions"].append("start")
-        if state == "restarted":
-            result["actions"].append("restart" if running else "start")
-        will_run = state in ("running", "restarted") or (state == "present" and running)
-        result["reboot_required"] = bool(actual.get("pending_changes")) and state != "restarted"
-        if boot_time and running and not stop_first and state != "restarted":
-            result["reboot_required"] = True
-        after["state"] = "running" if will_run else ("installed" if stop_first else status)
-        if after["state"] == before["state"] and state != "restarted":
-            after.pop("state")
-            before.pop("state")
         if self.ctx.check_mode:
-            if changes:
-                self._preflight("preflight_modify", spec["name"], changes)
-            return self._finish(result, before, after, actual)
+            if plan.changes:
+                self._preflight("preflight_modify", name, plan.changes)
+            return self._finish(result, plan.before, plan.after, actual)
 
-        name = spec["name"]
-        if stop_first:
+        if plan.stop_first:
             self._record(self.backend.power(name, "stop", wait, timeout, force=params.get("force")))
-        if changes:
-            answer = self._record(self.backend.modify(name, changes, actual, wait, timeout))
+        if plan.changes:
+            answer = self._record(self.backend.modify(name, plan.changes, actual, wait, timeout))
             if answer.get("status") == "pending_power_cycle":
                 result["pending_changes"] = answer.get("pending_changes")
-        if state == "running" and not running:
+        if plan.start:
             self._record(self.backend.power(name, "start", wait, timeout))
-        elif state == "restarted":
-            self._record(self.backend.power(name, "restart" if running else "start", wait, timeout))
-        return self._finish(result, before, after, self.backend.read(name) if wait else None)
+        elif plan.restart:
+            self._record(self.backend.power(name, "restart", wait, timeout))
+        return self._finish(result, plan.before, plan.after, self.backend.read(name) if wait else None)
 
     def _preflight(self, hook, *args):
         """Check mode: let a backend that can validate without changing anything
@@ -368,7 +418,7 @@ class ZoneResource:
             check(*args)
 
     @staticmethod
-    def _spec_summary(spec):
+    def spec_summary(spec):
         keep = {k: v for k, v in spec.items() if k not in ("hostname", "domain", "server_id", "name")}
         if "ram" in keep:
             keep["ram"] = values.format_size(keep["ram"])
