@@ -135,7 +135,7 @@ def authorize(sim, req, row) -> None:
 
 def bootstrap_available(sim) -> bool:
     # api_keys.bootstrap_enabled is true and bootstrap_auto_disable is true
-    return len(sim.state.keys) == 0
+    return len(sim.state.keys) == 0 and getattr(sim, "bootstrap_enabled", True)
 
 
 # --------------------------------------------------------------------------- routes

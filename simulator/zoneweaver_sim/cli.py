@@ -3,6 +3,7 @@ SIGTERM/SIGINT."""
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sys
 import threading
@@ -41,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
                                         "to this JSON file")
     s.add_argument("--hyperweaver-port", type=int, default=None,
                    help="also serve a Hyperweaver Server face in front of the agent(s) on this port (0 = a free one)")
+    s.add_argument("--hyperweaver-empty", action="store_true",
+                   help="start the Hyperweaver face with no agent registered (registering one mints a key, "
+                        "which would end the agent's bootstrap)")
+    s.add_argument("--boxvault", action="append", default=[], metavar="ORG/BOX@VERSION",
+                   help="also serve a BoxVault registry holding this public box (repeatable) and make it the "
+                        "agent's default template source")
     k = sub.add_parser("shims", help="write the fake illumos commands (zoneadm, zonecfg, zfs, ...) into DIR")
     k.add_argument("dir", help="directory to put first in PATH")
     k.add_argument("--url", required=True, help="URL of the running simulator, e.g. http://127.0.0.1:5001")
@@ -67,6 +74,9 @@ def serve(args) -> int:
         sim.knobs.latency = args.latency
     if args.error_rate is not None:
         sim.knobs.error_rate = args.error_rate
+    registry = _boxvault(args.boxvault) if args.boxvault else None
+    if registry is not None:
+        sim.template_sources = [{"name": "boxvault", "url": registry.url, "enabled": True, "default": True}]
     done = threading.Event()
 
     def on_signal(signum, frame):
@@ -81,10 +91,26 @@ def serve(args) -> int:
     print(f"zoneweaver-sim: agent {sim.generation} listening on {sim.url}", flush=True)
     print(f"zoneweaver-sim: setup token in {sim.setup_token_path}"
           + (f"; CA certificate in {sim.ca_path}" if sim.ca_path else ""), file=sys.stderr, flush=True)
+    if registry is not None:
+        print(f"zoneweaver-sim: BoxVault listening on {registry.url}", flush=True)
     while not done.wait(0.5):
         pass
     sim.stop()
+    if registry is not None:
+        registry.stop()
     return 0
+
+
+def _boxvault(specs):
+    """A started BoxVault registry holding the public boxes ORG/BOX@VERSION."""
+    from .boxvault import BoxVaultSimulator
+    boxes = []
+    for spec in specs:
+        match = re.match(r"^([A-Za-z0-9.-]+)/([A-Za-z0-9.-]+)@([0-9A-Za-z][0-9A-Za-z._-]*)$", spec)
+        if not match:
+            raise SystemExit(f"--boxvault {spec!r}: expected ORG/BOX@VERSION, e.g. STARTcloud/debian13-server@2025.8.22")
+        boxes.append({"org": match.group(1), "name": match.group(2), "version": match.group(3)})
+    return BoxVaultSimulator(boxes=boxes).start()
 
 
 def main(argv=None) -> int:

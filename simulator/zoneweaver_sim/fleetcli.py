@@ -65,7 +65,8 @@ def serve(args) -> int:
             sim.knobs.error_rate = args.error_rate
     hyperweaver = None
     if args.hyperweaver_port is not None:
-        hyperweaver = HyperweaverSimulator(agents={i + 1: sim for i, sim in enumerate(agents)}, tls=args.tls,
+        registered = {} if getattr(args, "hyperweaver_empty", False) else {i + 1: sim for i, sim in enumerate(agents)}
+        hyperweaver = HyperweaverSimulator(agents=registered, tls=args.tls,
                                            users={HYPERWEAVER_USER: {"password": HYPERWEAVER_PASSWORD,
                                                                      "role": "super-admin"}},
                                            port=args.hyperweaver_port).start()

@@ -139,6 +139,11 @@ def write_host_file(path: str, text: str) -> None:
 # --------------------------------------------------------------------------- SMF
 
 
+def smf_fmris(sim) -> list[str]:
+    """The SMF instances the host has now (an instance delivered by a package exists only while it is installed)."""
+    return [f for f in SMF_INSTANCES if f not in PRESENT or PRESENT[f](sim)]
+
+
 def smf_instance(sim, fmri: str) -> dict:
     svc = getattr(sim.state, SMF_INSTANCES[fmri])["service"]
     svc.setdefault("enabled", svc.get("state") not in ("disabled", None))
@@ -150,6 +155,8 @@ def smf_props(sim, fmri: str) -> list[tuple[str, str, list[str]]]:
     svc = smf_instance(sim, fmri)
     if fmri == IPFILTER_FMRI:
         defaults = [(IPNAT_PROP, "astring", [host_path(sim, NAT_CONF)])]
+    elif fmri != DHCP_FMRI:
+        defaults = []
     else:
         listen = listen_ifnames(sim.state)
         defaults = [(DHCP_CONFIG_PROP, "astring", [host_path(sim, DHCP_CONF)]),
@@ -222,6 +229,11 @@ def _dhcpd_start(sim) -> str | None:
 
 
 STARTERS = {IPFILTER_FMRI: _ipf_start, DHCP_FMRI: _dhcpd_start}
+# Instances registered by other models (agentsvc.py): how they stop, whether refresh re-reads
+# their configuration, and whether they exist at all (delivered by a package).
+STOPPERS: dict = {}
+RELOADERS: dict = {}
+PRESENT: dict = {}
 
 
 def _svc_start(sim, fmri: str) -> str | None:
@@ -255,6 +267,8 @@ def svc_disable(sim, fmri: str) -> None:
     _svc_set(svc, "disabled")
     if fmri == IPFILTER_FMRI:
         sim.state.nat["loaded"] = []    # stopping IP Filter flushes its rules [mem]
+    if fmri in STOPPERS:
+        STOPPERS[fmri](sim)
     sim.state.dirty = True
 
 
@@ -262,7 +276,7 @@ def svc_refresh(sim, fmri: str) -> str | None:
     """IP Filter's refresh method reloads the files (a bad file: maintenance [mem]);
     dhcpd has no reload, refresh only updates the running properties [mem]."""
     svc = smf_instance(sim, fmri)
-    if fmri == IPFILTER_FMRI and svc["state"] in ("online", "degraded"):
+    if (fmri == IPFILTER_FMRI or fmri in RELOADERS) and svc["state"] in ("online", "degraded"):
         return _svc_start(sim, fmri)
     return None
 
@@ -784,3 +798,9 @@ def register(router, sim):
     router.add("PUT", "/network/dhcp/status", n.dhcp_status_put, needs_body=True,
                body_fail=destructure("action", "queue DHCP service action"))
     return n
+
+
+# The agent's own SMF instance registers itself in the tables above.
+from . import agentsvc  # noqa: E402  pylint: disable=wrong-import-position
+
+agentsvc.register_smf()

@@ -44,6 +44,8 @@ class HostState:
         self.forwarding: dict = {}
         self.nat: dict = {}
         self.dhcp: dict = {}
+        self.pkg: dict = {}                 # the IPS image (ips.py): publishers, installed packages
+        self.agent: dict = {}               # the agent's SMF instance (agentsvc.py), once its package is installed
         self.counters = {"entity": 0, "zone": 0}
         self.loaded = False
         self._seed_host()
@@ -158,7 +160,8 @@ class HostState:
                 "host_zones": self.host_zones, "machines": self.machines,
                 "datasets": self.datasets, "pools": self.pools, "templates": self.templates,
                 "links": self.links, "netdb": self.netdb, "ip_interfaces": self.ip_interfaces,
-                "addresses": self.addresses, "forwarding": self.forwarding, "nat": self.nat, "dhcp": self.dhcp}
+                "addresses": self.addresses, "forwarding": self.forwarding, "nat": self.nat, "dhcp": self.dhcp,
+                "pkg": self.pkg, "agent": self.agent}
 
     def save(self, force: bool = False):
         with self._save_lock:
@@ -189,7 +192,7 @@ class HostState:
         self.datasets = data.get("datasets", {})
         self.templates = data.get("templates", {})
         # state files from before the network/storage surfaces keep the seeds
-        for key in ("pools", "links", "netdb", "ip_interfaces", "addresses", "forwarding", "nat", "dhcp"):
+        for key in ("pools", "links", "netdb", "ip_interfaces", "addresses", "forwarding", "nat", "dhcp", "pkg", "agent"):
             if key in data:
                 setattr(self, key, data[key])
         self.loaded = True

@@ -42,7 +42,7 @@ from ..tasks import TaskFailure
 
 # Every shim `write_shims` writes. pfexec runs its arguments locally (see PFEXEC_SHIM).
 TOOLS = ("zoneadm", "zonecfg", "zfs", "zpool", "zlogin", "dladm", "ipadm", "routeadm", "ipnat", "svcs", "svcadm",
-         "svccfg")
+         "svccfg", "pkg")
 SHIMS = TOOLS + ("pfexec",)
 # Environment variables a shim forwards (the rest of the caller's environment stays private).
 ENV_KEYS = ("LC_ALL", "LANG", "LC_MESSAGES", "TZ", "USER", "LOGNAME", "SUDO_USER", "PFEXEC")
@@ -104,13 +104,15 @@ class Invocation:
     lock is held for the whole run except inside pause()."""
 
     def __init__(self, sim, tool: str, argv: list[str], stdin: str = "", env: dict | None = None,
-                 files: dict | None = None):
+                 files: dict | None = None, stream: dict | None = None):
         self.sim = sim
         self.tool = tool
         self.argv = argv
         self.stdin = stdin
         self.env = dict(env or {})
         self.files = dict(files or {})   # -f FILE contents the shim read on the caller's side
+        # A binary stdin the shim consumed on the caller's side (`zfs recv`): {bytes, sha256, head}
+        self.stream = dict(stream) if isinstance(stream, dict) else None
         self._stdout: list[str] = []
         self._stderr: list[str] = []
 
@@ -215,7 +217,7 @@ def _check_body(body) -> tuple:
 def execute(sim, body) -> dict:
     """Run one command against the host state; {rc, stdout, stderr}. ValueError for a malformed body."""
     tool, argv, stdin, env, files = _check_body(body)
-    inv = Invocation(sim, tool, list(argv), stdin, env, files)
+    inv = Invocation(sim, tool, list(argv), stdin, env, files, stream=body.get("stream"))
     module = tool_module(tool)
     with sim.state.lock:
         if module is None:

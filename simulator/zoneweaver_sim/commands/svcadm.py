@@ -67,7 +67,7 @@ def run(inv):
         inv.fail(USAGE, USAGE_RC)
     rc = 0
     for pattern in operands:
-        found = match_instances(pattern)
+        found = match_instances(pattern, inv.sim)
         if not found:
             inv.err(f"svcadm: Pattern '{pattern}' doesn't match any instances")
             rc = 1

@@ -104,7 +104,7 @@ def run(inv):
     if pattern is None or sub is None:
         inv.fail(f"{USAGE}\nzoneweaver-sim: give -s FMRI and a subcommand (interactive mode is not supported)",
                  USAGE_RC)
-    found = match_instances(pattern)
+    found = match_instances(pattern, inv.sim)
     if not found:
         inv.fail(f"svccfg: Pattern '{pattern}' doesn't match any instances or services.", 1)
     if len(found) > 1:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import fnmatch
 from datetime import datetime
 
-from ..natdhcp import SMF_INSTANCES, smf_instance, svcs_stime
+from ..natdhcp import SMF_INSTANCES, smf_fmris, smf_instance, svcs_stime
 
 TOOL = "svcs"
 USAGE_RC = 2
@@ -29,10 +29,12 @@ USAGE = "Usage: svcs [-aHpv?] [-o col[,col]...] [-R FMRI-instance]... [-sS col] 
         "\t[<service> | <pattern>]...\n       svcs -x [-v] [-Z | -z zone ] [<service> | <pattern>]..."
 
 
-def match_instances(pattern: str) -> list[str]:
-    """The FMRIs of SMF_INSTANCES that `pattern` names, in registry order."""
+def match_instances(pattern: str, sim=None) -> list[str]:
+    """The FMRIs of SMF_INSTANCES that `pattern` names, in registry order (with `sim`: only
+    the instances that host has)."""
+    known = smf_fmris(sim) if sim is not None else list(SMF_INSTANCES)
     if any(c in pattern for c in "*?["):
-        return [f for f in SMF_INSTANCES if fnmatch.fnmatchcase(f, pattern) or fnmatch.fnmatchcase(f[5:], pattern)]
+        return [f for f in known if fnmatch.fnmatchcase(f, pattern) or fnmatch.fnmatchcase(f[5:], pattern)]
     text = pattern
     absolute = text.startswith("svc:/")
     if absolute:
@@ -41,7 +43,7 @@ def match_instances(pattern: str) -> list[str]:
         text, absolute = text[1:], True
     service, _colon, instance = text.partition(":")
     found = []
-    for fmri in SMF_INSTANCES:
+    for fmri in known:
         path, _c, inst = fmri[5:].partition(":")
         if instance and inst != instance:
             continue
@@ -135,13 +137,13 @@ def run(inv):
     if patterns:
         fmris = []
         for pattern in patterns:
-            found = match_instances(pattern)
+            found = match_instances(pattern, inv.sim)
             if not found:
                 inv.err(f"svcs: Pattern '{pattern}' doesn't match any instances")
                 rc = 1
             fmris += [f for f in found if f not in fmris]
     else:
-        fmris = [f for f in SMF_INSTANCES
+        fmris = [f for f in smf_fmris(inv.sim)
                  if every or explain or smf_instance(inv.sim, f).get("enabled") or smf_instance(inv.sim, f)["state"] != "disabled"]
     if explain:
         for fmri in fmris:
