@@ -24,16 +24,28 @@ description:
     so a second identical run reports no change. The agent keeps one provider/architecture variant per
     version; importing another variant of an imported version is refused.
   - Speaks both agent generations (local templates at V(/templates) on 0.3.9, V(/templates/local) before).
+  - Without an agent (O(backend=native)), the host downloads the box from O(registry_url) itself, checks its
+    checksum and size while it streams (an interrupted transfer resumes with an HTTP range request), checks
+    every member of the archive (no absolute paths, no C(..), no links out of the tree, no device files, no
+    duplicates, no decompression bomb), pipes C(box.zss) straight into C(zfs recv -u) of a temporary dataset
+    (C(box.zss) is never written to disk), records the box in user properties (C(zoneweaver:provider),
+    C(zoneweaver:architecture), C(zoneweaver:sha256), ...), renames the dataset to
+    C(<template_base>/<organization>/<box>/<version>) and snapshots it as C(@ready). Any failure removes the
+    temporary dataset, the parents the import created and the downloaded file.
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
   - zoneweaver.illumos.agent.wait
+  - zoneweaver.illumos.agent.backend
   - zoneweaver.illumos.agent.action_group
   - zoneweaver.illumos.boxvault
   - zoneweaver.illumos.attributes
 attributes:
   check_mode:
     support: full
-    details: The registry is read in check mode (and a login is made when O(registry_username) is set); the agent gets no mutating request.
+    details:
+      - The registry is read in check mode (and a login is made when O(registry_username) is set); the agent gets
+        no mutating request.
+      - With O(backend=native), check mode downloads nothing and runs only C(zfs list).
   diff_mode:
     support: full
 options:
@@ -70,7 +82,29 @@ options:
     description:
       - The agent's template source to download from (its C(template_sources) configuration).
       - Defaults to the source whose URL is O(registry_url), else to the agent's default source.
+      - Not used with O(backend=native), where the host downloads from O(registry_url) itself.
     type: str
+  template_base:
+    description:
+      - With O(backend=native), the dataset under which templates live, as
+        C(<template_base>/<organization>/<box>/<version>). The agent uses C(rpool/templates), and the
+        O(zoneweaver.illumos.zone#module:boot_disk) templates of native zones are looked up under
+        C(<pool>/templates).
+    type: str
+    default: rpool/templates
+  download_dir:
+    description:
+      - With O(backend=native), the directory on the host where the C(.box) file is kept while it is downloaded
+        and read (one compressed copy; C(box.zss) itself never touches the disk). A private temporary directory
+        is made inside it and removed afterwards, whatever happens.
+      - Defaults to C(/var/tmp) (on illumos C(/tmp) lives in memory).
+    type: path
+  max_unpacked_size:
+    description:
+      - With O(backend=native), the most the box may unpack to (all members together), as a size such as V(64G).
+        The decompressed stream itself is counted, so a decompression bomb stops at this limit.
+    type: str
+    default: 256G
   state:
     description: V(present) imports the box if needed; V(absent) removes the matching local templates.
     type: str
@@ -81,12 +115,17 @@ options:
       - V(strict) refuses, before asking the agent for anything, a box for which the registry publishes no sha256
         checksum (BoxVault allows boxes without checksum, and the agent records sha256 only).
       - V(warn) imports such a box with a warning. A checksum that does not match is always an error.
+      - With O(backend=native) every checksum type BoxVault stores (md5, sha1, sha256, sha384, sha512) is verified
+        on the host, while the box downloads.
     type: str
     choices: [strict, warn]
     default: strict
 notes:
   - The agent downloads from its configured source with its own credentials; O(registry_token) is used only by
-    this module to read the registry.
+    this module to read the registry. With O(backend=native) the registry options are used on the host, which then
+    needs the Python library C(requests).
+  - With O(backend=native), one dataset per version holds one provider/architecture variant; importing another
+    variant of an imported version is refused instead of overwriting it.
 seealso:
   - module: zoneweaver.illumos.boxvault_box_info
   - module: zoneweaver.illumos.zone
@@ -124,6 +163,15 @@ EXAMPLES = r"""
       box: STARTcloud/debian13-server
       box_version: "{{ debian.version }}"
 
+- name: Without an agent, the host imports the box itself (verified, resumable, streamed into zfs recv)
+  zoneweaver.illumos.template:
+    backend: native
+    registry_url: https://boxvault.example.com
+    organization: STARTcloud
+    box: debian13-server
+    version: latest
+  become: true
+
 - name: Drop the 2024 versions
   zoneweaver.illumos.template:
     organization: STARTcloud
@@ -135,7 +183,9 @@ EXAMPLES = r"""
 RETURN = r"""
 template:
   description:
-    - The local template after the run, as the agent lists it.
+    - The local template after the run, as the agent lists it. With O(backend=native), the same keys read from
+      the dataset's user properties (C(id) and C(dataset_path) are the dataset's name), plus C(ready),
+      C(registry_checksum) (C(<TYPE>:<hex>) the import verified), C(type) and C(volsize).
     - Empty in check mode for a new import, with O(wait=false), and with O(state=absent).
   returned: always
   type: dict
@@ -168,12 +218,24 @@ checksum_verified:
   description:
     - V(true) when the agent's recorded sha256 equals the registry's; V(null) when it could not be compared
       (no registry checksum with O(checksum_policy=warn), check mode, or O(wait=false)).
+    - With O(backend=native), V(true) when the download matched the registry's checksum (or, for a template
+      already there, when the checksum recorded at import equals the registry's).
   returned: when state=present
   type: bool
 source_name:
   description: The agent's template source the box is (or would be) downloaded from.
-  returned: when state=present
+  returned: when state=present with the agent backend
   type: str
+import_stats:
+  description:
+    - With O(backend=native), figures of the import this run made. C(size) in bytes of the box, C(resumes) (how
+      often a broken transfer was resumed), C(restarts), C(zss_size), C(download_seconds), C(receive_seconds),
+      C(seconds) and C(dataset).
+  returned: when backend=native imported a box
+  type: dict
+  sample: {dataset: rpool/templates/STARTcloud/debian13-server/2025.8.22, size: 734003200, resumes: 0,
+           restarts: 0, checksum_verified: true, zss_size: 1073741824, download_seconds: 6.1,
+           receive_seconds: 3.2, seconds: 9.5}
 removed:
   description: The local templates removed (or that would be removed in check mode).
   returned: when state=absent
@@ -198,6 +260,10 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.templ
 
 ARGUMENT_SPEC = agent_argument_spec(
     wait=True,
+    backend=True,
+    template_base={"type": "str", "default": "rpool/templates"},
+    download_dir={"type": "path"},
+    max_unpacked_size={"type": "str", "default": "256G"},
     organization={"type": "str", "required": True, "aliases": ["org"]},
     box={"type": "str", "required": True, "aliases": ["box_name", "name"]},
     version={"type": "str"},

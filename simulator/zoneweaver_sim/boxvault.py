@@ -27,6 +27,8 @@ What it serves, as BoxVault 0.52 does:
   service-account Bearer on discover, on its own organisation's box list and on downloads, and on
   detail/provider/architecture/file-info reads only with the Vagrant UA; versions need a JWT (a bad
   one is 401). Access needs membership of the user (or of the service account's owner).
+- Large boxes: `add_box(..., path=FILE)` serves a .box from disk in chunks (never held in memory);
+  `build_box_file(path, zss_size)` writes one, streaming, of any size.
 - Knobs: `drop_after_bytes` (the next download body is cut after that many bytes, once),
   `latency`. Request log like the agent simulator's (secrets masked; `user_agent` recorded).
 
@@ -42,18 +44,21 @@ import hashlib
 import hmac
 import io
 import json
+import os
 import random
 import re
 import secrets
 import tarfile
 import threading
 import time
+import zlib
 from email.utils import formatdate, parsedate_to_datetime
 from urllib.parse import quote
 
+from .face import HttpFace
 from .log import RequestLog
-from .server import (BadJSON, Request, Response, Router, SimHTTPServer, express_not_found, express_status_page,
-                     internal_error_page, parse_body, serve_in_thread)
+from .server import (BadJSON, Request, Response, Router, express_not_found, express_status_page, internal_error_page,
+                     parse_body)
 from .util import now_iso
 
 VERSION = "0.52.1"
@@ -149,8 +154,84 @@ def build_box(zss: bytes | None = None, zss_size: int = 4096, metadata: dict | N
     return buf.getvalue()
 
 
+class _PatternReader(io.RawIOBase):
+    """n bytes of a seeded pseudo-random pattern, made as they are read (large box.zss members).
+
+    A 4 MiB random block, each 1 MiB chunk of it prefixed by its offset, so the
+    stream neither repeats verbatim nor costs a random generator per byte."""
+
+    BLOCK = 4 << 20
+
+    def __init__(self, n: int, seed=0):
+        super().__init__()
+        self.left = n
+        self.offset = 0
+        self.block = random.Random(seed).randbytes(self.BLOCK)
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        n = min(len(buffer), self.left, 1 << 20)
+        if n <= 0:
+            return 0
+        start = self.offset % self.BLOCK
+        chunk = (self.block + self.block)[start:start + n] if start + n > self.BLOCK else self.block[start:start + n]
+        stamp = self.offset.to_bytes(8, "big")
+        chunk = stamp[:n] + chunk[len(stamp[:n]):]
+        buffer[:n] = chunk
+        self.left -= n
+        self.offset += n
+        return n
+
+
+def build_box_file(path: str, zss_size: int, seed=0, brand: str = "bhyve", compresslevel: int = 0) -> dict:
+    """Write a real .box of any size to `path`, streaming (memory stays flat); returns
+    {path, size, sha256, zss_size, zss_sha256, zss_crc32}.
+
+    compresslevel 0 (deflate's stored blocks) is what gzip makes of a `zfs send -c`
+    stream anyway (its blocks are compressed already), and costs no time to build."""
+    import gzip
+    meta = {"provider": "zone", "format": "zss", "brand": brand, "architecture": "amd64",
+            "created_at": "2025-01-01T00:00:00.000Z"}
+    small = {"metadata.json": json.dumps(meta).encode(),
+             "info.json": json.dumps({"boxname": "large", "Author": "Zoneweaver"}).encode(),
+             "Vagrantfile": _vagrantfile(brand).encode()}
+    zss_digest = hashlib.sha256()
+    crc = [0]
+
+    class _Hashing(io.RawIOBase):
+        def __init__(self, raw):
+            super().__init__()
+            self.raw = raw
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            n = self.raw.readinto(buffer)
+            zss_digest.update(memoryview(buffer)[:n])
+            crc[0] = zlib.crc32(memoryview(buffer)[:n], crc[0])
+            return n
+
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=compresslevel, mtime=0) as gz, \
+            tarfile.open(fileobj=gz, mode="w|", format=tarfile.GNU_FORMAT) as tar:
+        _member(tar, "box.zss", size=zss_size, fileobj=io.BufferedReader(_Hashing(_PatternReader(zss_size, seed)),
+                                                                         1 << 20))
+        for name, data in small.items():
+            _member(tar, name, data=data)
+    digest = hashlib.sha256()
+    with open(tmp, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    os.replace(tmp, path)
+    return {"path": path, "size": os.path.getsize(path), "sha256": digest.hexdigest(), "zss_size": zss_size,
+            "zss_sha256": zss_digest.hexdigest(), "zss_crc32": crc[0]}
+
+
 MALICIOUS_KINDS = ("absolute", "dotdot", "symlink", "symlink_relative", "hardlink", "device", "fifo",
-                   "duplicate", "bomb", "zss_symlink", "no_zss", "not_gzip")
+                   "duplicate", "bomb", "zss_symlink", "no_zss", "not_gzip", "truncated")
 
 
 def build_malicious_box(kind: str, zss_size: int = 2048, bomb_size: int = 8 << 20) -> bytes:
@@ -181,6 +262,10 @@ def build_malicious_box(kind: str, zss_size: int = 2048, bomb_size: int = 8 << 2
         return build_box(include=("metadata.json", "info.json", "Vagrantfile"))
     if kind == "not_gzip":
         return build_box(zss_size=zss_size, gzip_it=False)
+    if kind == "truncated":
+        # an upload cut in the middle of box.zss: published (and summed) as it is, unusable
+        whole = build_box(zss_size=max(zss_size, 16384), seed="truncated")
+        return whole[:len(whole) // 2]
     raise ValueError(f"unknown malicious kind {kind!r}; one of {MALICIOUS_KINDS}")
 
 
@@ -213,27 +298,41 @@ def _fail(status: int, message: str, **extra) -> _Answer:
 
 
 class FileResponse:
-    """A binary answer (downloads); written by BoxVaultSimulator._write_file."""
+    """A binary answer (downloads); written by BoxVaultSimulator._write_file. The body is
+    bytes, or a slice (path, start, length) of a file on disk read as it is sent."""
 
-    def __init__(self, status: int, body: bytes, headers: dict):
+    def __init__(self, status: int, body: bytes, headers: dict, path: str | None = None, start: int = 0,
+                 length: int | None = None):
         self.status = status
         self.body = body
         self.headers = headers
+        self.path = path
+        self.start = start
+        self.length = len(body) if length is None else length
 
 
 def digest(data: bytes, checksum_type: str) -> str:
     return hashlib.new(checksum_type.lower(), data).hexdigest()
 
 
+def file_digest(path: str, checksum_type: str) -> str:
+    obj = hashlib.new(checksum_type.lower())
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            obj.update(chunk)
+    return obj.hexdigest()
+
+
 # --------------------------------------------------------------------------- the registry
 
 
-class BoxVaultSimulator:
+class BoxVaultSimulator(HttpFace):
+    tls_name = "boxvault-sim"
+
     def __init__(self, port: int = 0, boxes: list | None = None, users: dict | None = None,
                  tokens: dict | None = None, orgs: dict | None = None, tls: bool = False,
                  jwt_secret: str | None = None, latency: float = 0.0):
-        self._port = int(port)
-        self.tls = bool(tls)
+        self._init_face(port, tls)
         self.latency = float(latency)
         self.jwt_secret = (jwt_secret or secrets.token_hex(32)).encode("utf-8")
         self.lock = threading.RLock()
@@ -254,51 +353,8 @@ class BoxVaultSimulator:
         for spec in boxes or ():
             self.add_box(**spec)
         self.router = self._routes()
-        self.ca_path: str | None = None
-        self._tmp: str | None = None
-        self._server: SimHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # ------------------------------------------------------------------ lifecycle
-    def start(self) -> "BoxVaultSimulator":
-        if self._server is not None:
-            return self
-        ctx = None
-        if self.tls:
-            import tempfile
-            from .tlsutil import ensure_certs, server_context
-            self._tmp = tempfile.mkdtemp(prefix="boxvault-sim-")
-            cert, key, self.ca_path = ensure_certs(self._tmp, "boxvault-sim")
-            ctx = server_context(cert, key)
-        self._server = SimHTTPServer(("127.0.0.1", self._port), self, ssl_context=ctx)
-        self._port = self._server.server_address[1]
-        self._thread = serve_in_thread(self._server)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._tmp:
-            import shutil
-            shutil.rmtree(self._tmp, ignore_errors=True)
-            self._tmp = None
-
-    def __enter__(self) -> "BoxVaultSimulator":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        return self._port
-
-    @property
-    def url(self) -> str:
-        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self._port}"
-
+    # start/stop/url/port: face.HttpFace
     @property
     def api_url(self) -> str:
         return self.url + "/api"        # boxvault.api_url, set to the simulator itself
@@ -361,7 +417,7 @@ class BoxVaultSimulator:
             return token
 
     def add_box(self, org: str, name: str, version: str | None = "1.0.0", provider: str = "zone",
-                architecture: str = "amd64", data: bytes | None = None, zss_size: int = 4096,
+                architecture: str = "amd64", data: bytes | None = None, zss_size: int = 4096, path: str | None = None,
                 checksum_type: str | None = "SHA256", checksum: str | None = None, is_public: bool = True,
                 published: bool = True, owner: str | None = None, description: str | None = None,
                 version_description: str | None = None, deprecated: bool = False, default_box: bool = True,
@@ -371,7 +427,8 @@ class BoxVaultSimulator:
         data: the .box bytes (default: a real box with zss_size random bytes, seeded
         by the names, so a box's content is stable). checksum: None computes it with
         checksum_type; "" or checksum_type None publishes none; any other value is
-        published as is (a wrong one for mismatch tests). Returns the file row."""
+        published as is (a wrong one for mismatch tests). path: serve this .box file from disk
+        instead (large boxes; see build_box_file). Returns the file row."""
         for value, what in ((org, "organization"), (name, "box")):
             if not ORG_BOX_RE.match(value):
                 raise ValueError(f"invalid {what} name {value!r}")
@@ -408,29 +465,31 @@ class BoxVaultSimulator:
                 "providerId": prov["id"], "createdAt": now, "updatedAt": now, "file": None})
             if not with_file:
                 return None
-            if data is None:
+            if data is None and path is None:
                 data = build_box(zss_size=zss_size, seed=f"{org}/{name}/{version}/{provider}/{architecture}",
                                  info={"boxname": f"{org}/{name}", "Author": "Zoneweaver", "version": version})
             arch["file"] = {"id": self._next("file"), "fileName": "vagrant.box", "downloadCount": 0,
                             "architectureId": arch["id"], "createdAt": now, "updatedAt": now}
-            self.set_file_data(org, name, version, data, provider, architecture, checksum_type, checksum)
+            self.set_file_data(org, name, version, data, provider, architecture, checksum_type, checksum, path=path)
             return arch["file"]
 
-    def set_file_data(self, org, box, version, data: bytes, provider: str = "zone", architecture: str = "amd64",
-                      checksum_type: str | None = "SHA256", checksum: str | None = None) -> dict:
-        """Replace a file's bytes (a new upload: new mtime, so a new ETag)."""
+    def set_file_data(self, org, box, version, data: bytes | None, provider: str = "zone",
+                      architecture: str = "amd64", checksum_type: str | None = "SHA256", checksum: str | None = None,
+                      path: str | None = None) -> dict:
+        """Replace a file's bytes, or point it at a file on disk (a new upload: new mtime, so a new ETag)."""
         with self.lock:
             f = self._file(org, box, version, provider, architecture)
             ctype = checksum_type.upper().replace("-", "") if checksum_type else None
             if ctype is not None and ctype not in CHECKSUM_TYPES:
                 raise ValueError(f"checksum_type must be one of {CHECKSUM_TYPES} or None")
             if checksum is None and ctype is not None:
-                checksum = digest(data, ctype)
+                checksum = digest(data, ctype) if path is None else file_digest(path, ctype)
             if not checksum:
                 checksum, ctype = None, None
             mtime = max(time.time(), f.get("mtime", 0) + 1)
-            f.update(data=data, fileSize=len(data), checksum=checksum, checksumType=ctype or "NULL", mtime=mtime,
-                     updatedAt=now_iso())
+            size = len(data) if path is None else os.path.getsize(path)
+            f.update(data=data if path is None else None, path=path, fileSize=size, checksum=checksum,
+                     checksumType=ctype or "NULL", mtime=mtime, updatedAt=now_iso())
             return f
 
     def file_row(self, org, box, version, provider="zone", architecture="amd64") -> dict:
@@ -718,15 +777,18 @@ class BoxVaultSimulator:
         h.send_header("X-Powered-By", "Express")
         for k, v in resp.headers.items():
             h.send_header(k, v)
-        h.send_header("Content-Length", str(len(resp.body)))
+        h.send_header("Content-Length", str(resp.length))
         h.send_header("Date", formatdate(usegmt=True))
         h.send_header("Connection", "keep-alive")
         h.end_headers()
-        if h.command == "HEAD" or not resp.body:
+        if h.command == "HEAD" or not resp.length:
             h.wfile.flush()
             return
         with self.lock:
             cut, self.drop_after_bytes = self.drop_after_bytes, None
+        if resp.path is not None:
+            self._write_from_disk(h, resp, cut, entry)
+            return
         body = resp.body
         if cut is not None and cut < len(body):
             entry["dropped_after"] = cut
@@ -738,6 +800,22 @@ class BoxVaultSimulator:
         for start in range(0, len(body), 1 << 16):
             h.wfile.write(view[start:start + (1 << 16)])
         h.wfile.flush()
+
+    @staticmethod
+    def _write_from_disk(h, resp: FileResponse, cut, entry: dict) -> None:
+        left = resp.length if cut is None else min(cut, resp.length)
+        with open(resp.path, "rb") as fh:
+            fh.seek(resp.start)
+            while left > 0:
+                chunk = fh.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                h.wfile.write(chunk)
+                left -= len(chunk)
+        h.wfile.flush()
+        if cut is not None and cut < resp.length:
+            entry["dropped_after"] = cut
+            h.drop()
 
     # ------------------------------------------------------------------ routes
     def _routes(self) -> Router:
@@ -954,7 +1032,7 @@ class BoxVaultSimulator:
     @staticmethod
     def _file_answer(req, f: dict) -> FileResponse:
         data = f["data"]
-        size = len(data)
+        size = f["fileSize"]
         etag = f'W/"{size:x}-{int(f["mtime"] * 1000):x}"'
         last_modified = formatdate(f["mtime"], usegmt=True)
         headers = {"Accept-Ranges": "bytes", "Cache-Control": "public, max-age=0", "Last-Modified": last_modified,
@@ -974,7 +1052,11 @@ class BoxVaultSimulator:
                     headers["Content-Range"] = f"bytes */{size}"
                     return FileResponse(416, b"", headers)
                 headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+                if f.get("path"):
+                    return FileResponse(206, b"", headers, path=f["path"], start=start, length=end + 1 - start)
                 return FileResponse(206, data[start:end + 1], headers)
+        if f.get("path"):
+            return FileResponse(200, b"", headers, path=f["path"], length=size)
         return FileResponse(200, data, headers)
 
 

@@ -27,7 +27,6 @@ it raises.
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import os
@@ -56,6 +55,51 @@ def _human(size):
     return str(size)
 
 
+class _Gunzip(io.RawIOBase):
+    """gzip decompression straight on zlib (about twice as fast as gzip.GzipFile on
+    large members): zlib checks each member's CRC and length itself; concatenated
+    members are read one after the other; output per call is bounded by the
+    caller's buffer, so a bomb never inflates in memory. The end of the input
+    before the end of a member raises EOFError (a truncated box)."""
+
+    def __init__(self, raw):
+        super().__init__()
+        self.raw = raw
+        self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self.pending = b""
+        self.finished = False
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        want = len(buffer)
+        if not want:
+            return 0       # zlib reads max_length 0 as "no limit"
+        while not self.finished:
+            if self.inflater.eof:
+                rest = self.inflater.unused_data + self.pending
+                self.pending = b""
+                if not rest:
+                    rest = self.raw.read(CHUNK_SIZE)
+                if not rest.strip(b"\x00"):
+                    self.finished = True   # the end (zero padding after the last member is tolerated)
+                    break
+                self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                self.pending = rest
+            data = self.inflater.unconsumed_tail or self.pending
+            self.pending = b""
+            if not data:
+                data = self.raw.read(CHUNK_SIZE)
+                if not data:
+                    raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+            out = self.inflater.decompress(data, want)
+            if out:
+                buffer[:len(out)] = out
+                return len(out)
+        return 0
+
+
 class _LimitedReader(io.RawIOBase):
     """The decompressed stream, counted; reading past `limit` refuses the box."""
 
@@ -71,15 +115,17 @@ class _LimitedReader(io.RawIOBase):
 
     def readinto(self, buffer):
         try:
-            data = self.raw.read(len(buffer))
-        except (OSError, EOFError, zlib.error) as exc:
+            count = self.raw.readinto(buffer)
+        except EOFError as exc:
+            raise UnsafeBoxError("%s is truncated: the compressed data ends early (%s)" % (self.what, exc),
+                                 hint="the registry holds an incomplete upload; ask its publisher to upload it again")
+        except (OSError, zlib.error) as exc:
             raise UnsafeBoxError("%s is not a valid gzip-compressed tar: %s" % (self.what, exc))
-        self.count += len(data)
+        self.count += count or 0
         if self.count > self.limit:
             raise UnsafeBoxError("%s unpacks to more than %s (max_size); refusing a possible gzip bomb"
                                  % (self.what, _human(self.limit - _HEADER_ALLOWANCE)))
-        buffer[:len(data)] = data
-        return len(data)
+        return count
 
 
 def _safe_name(info, what):
@@ -112,8 +158,9 @@ class _Members:
     """Iterate a box's members, checking each as it comes."""
 
     def __init__(self, path, max_size):
+        # a path, or a readable binary file object that can seek back to 0 (read as it comes)
         self.path = path
-        self.what = "box %s" % os.path.basename(path)
+        self.what = "box %s" % os.path.basename(path if isinstance(path, str) else getattr(path, "name", "stream"))
         self.max_size = int(max_size)
         self.total = 0
         self.seen = set()
@@ -121,13 +168,13 @@ class _Members:
         self.tar = None
 
     def __enter__(self):
-        self._raw = open(self.path, "rb")
+        self._raw = open(self.path, "rb") if isinstance(self.path, str) else self.path
         magic = self._raw.read(2)
         self._raw.seek(0)
         if magic != b"\x1f\x8b":
             self._raw.close()
             raise UnsafeBoxError("%s is not gzip-compressed (a .box is a tar.gz)" % self.what)
-        limited = _LimitedReader(gzip.GzipFile(fileobj=self._raw, mode="rb"), self.max_size + _HEADER_ALLOWANCE,
+        limited = _LimitedReader(_Gunzip(self._raw), self.max_size + _HEADER_ALLOWANCE,
                                  self.what)
         try:
             self.tar = tarfile.open(fileobj=io.BufferedReader(limited, CHUNK_SIZE), mode="r|")
@@ -282,7 +329,8 @@ def extract_box(path, dest_dir, max_size=DEFAULT_MAX_SIZE):
 
 def stream_zss(path, out, max_size=DEFAULT_MAX_SIZE):
     """Copy box.zss into `out` (a binary file object, pipe, or a callable taking
-    bytes) while decompressing; return the manifest. Raises UnsafeBoxError for
+    bytes) while decompressing; return the manifest. `path` may also be a
+    readable binary file object (a download still arriving). Raises UnsafeBoxError for
     a refused archive, with details['streamed'] telling whether any of box.zss
     had been written (then the receiver must be rolled back)."""
     write = out if callable(out) else out.write

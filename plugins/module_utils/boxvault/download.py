@@ -137,6 +137,7 @@ def download(client, path, dest, expected_checksum=None, checksum_type=None, exp
                             raise ChecksumError("%s is larger than the registry's fileSize %d (more than %d bytes "
                                                 "arrived)" % (what, expected_size, received))
                         if progress is not None:
+                            out.flush()     # a reader following the file sees every byte reported
                             progress(received, total)
                 except INTERRUPTIONS as exc:
                     response.close()

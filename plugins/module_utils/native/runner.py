@@ -16,7 +16,10 @@ so it works inside a module and in plain unit tests. It guarantees:
 
 from __future__ import annotations
 
+import os
 import shlex
+import subprocess
+import tempfile
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.errors import CommandError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.notfound import not_found
@@ -25,6 +28,16 @@ MASK = "********"
 C_LOCALE = {"LC_ALL": "C", "LANG": "C"}
 # Keep errors readable: the tail of a long stderr is what explains the failure.
 MAX_ERROR_CHARS = 2000
+
+
+def _widen_pipe(stream):
+    """A 1 MiB pipe where the system allows it (Linux F_SETPIPE_SZ): a stream written in
+    1 MiB chunks then wakes the reader once per chunk instead of once per 64 KiB."""
+    try:
+        import fcntl
+        fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ"), 1 << 20)
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass
 
 
 class CommandResult:
@@ -88,10 +101,12 @@ class CommandRunner:
     call (from_module() uses it to switch off run_command's $VAR/~ expansion).
     """
 
-    def __init__(self, run, check_mode=False, pfexec=False, secrets=(), pfexec_command="pfexec", run_kwargs=None):
+    def __init__(self, run, check_mode=False, pfexec=False, secrets=(), pfexec_command="pfexec", run_kwargs=None,
+                 popen=None):
         if not callable(run):
             raise TypeError("run must be callable like AnsibleModule.run_command")
         self._run = run
+        self._popen = popen or subprocess.Popen   # feed() streams through a pipe itself
         self.check_mode = bool(check_mode)
         self.pfexec = bool(pfexec)
         self.pfexec_command = pfexec_command
@@ -149,6 +164,56 @@ class CommandRunner:
         predicate = not_found(missing) if isinstance(missing, str) else missing
         if predicate is not None and predicate(rc, result.stderr):
             return None
+        raise self.error(result)
+
+    def feed(self, args, produce, ok_rcs=(0,)):
+        """Run a mutating command whose standard input is a byte stream (`zfs recv`).
+
+        produce(write) is called with a function taking bytes; it writes the
+        stream chunk by chunk, so nothing is held in memory or on disk here.
+        When produce raises, the command is killed and the exception passes on
+        (the caller rolls back what the command may have created). A command
+        that exits early (a refused stream) raises CommandError with its stderr.
+        In check mode nothing runs and produce is not called.
+        """
+        argv = self._full_argv(_check_argv(args))
+        shown = quote_command(argv, self.secrets)
+        if self.check_mode:
+            self.planned.append(shown)
+            return CommandResult(argv, 0, "", "", skipped=True)
+        self.executed.append(shown)
+        env = dict(os.environ, **C_LOCALE)
+        # stdout/stderr go to unlinked temporary files: a chatty command can never block
+        # on a full pipe while we are busy writing its input.
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            proc = self._popen(argv, stdin=subprocess.PIPE, stdout=out, stderr=err, env=env, close_fds=True)
+            _widen_pipe(proc.stdin)
+            broken = False
+            try:
+                def write(data):
+                    proc.stdin.write(data)
+                try:
+                    produce(write)
+                except (BrokenPipeError, ConnectionResetError):
+                    broken = True   # the command stopped reading: its exit code and stderr say why
+                try:
+                    proc.stdin.close()
+                except (BrokenPipeError, ConnectionResetError):
+                    broken = True
+            except BaseException:
+                proc.kill()
+                proc.wait()
+                raise
+            rc = proc.wait()
+            out.seek(0)
+            err.seek(0)
+            result = CommandResult(argv, rc, out.read().decode("utf-8", "replace"),
+                                   err.read().decode("utf-8", "replace"))
+        if rc in ok_rcs and not broken:
+            return result
+        if rc in ok_rcs:
+            result.stderr = (result.stderr + "\nthe command stopped reading its input early").strip()
+            result.rc = rc if rc else 1
         raise self.error(result)
 
     def error(self, result, hint=None):

@@ -308,8 +308,12 @@ def run(params, ctx):
     from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
     from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.templates import TemplateAgentBackend
     from ansible_collections.zoneweaver.illumos.plugins.module_utils.boxvault.options import client_from_params
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.options import resolve_backend
     # Validate before connecting: bad input never costs a request.
     spec = normalize_spec(params)
+    if resolve_backend(params) == "native":
+        from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.template_native import run_native
+        return run_native(params, ctx, spec)
     registry = client_from_params(params, ctx) if spec["state"] == "present" else None
     api = AgentApi.for_module(params, ctx)
     result = TemplateResource(TemplateAgentBackend(api), ctx, registry).ensure(params)

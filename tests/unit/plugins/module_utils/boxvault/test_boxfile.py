@@ -67,6 +67,7 @@ EXPECTED = {
     "zss_symlink": "must be a regular file",
     "no_zss": "no box.zss",
     "not_gzip": "not gzip-compressed",
+    "truncated": "truncated",
 }
 
 
