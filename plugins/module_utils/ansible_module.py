@@ -17,11 +17,20 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.context import RunContext
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import ZoneweaverError
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.options import infinite_integer_message
 
 
 def run_module(argument_spec, runner, **kwargs):
     kwargs.setdefault("supports_check_mode", True)
-    module = AnsibleModule(argument_spec=argument_spec, **kwargs)
+    try:
+        module = AnsibleModule(argument_spec=argument_spec, **kwargs)
+    except OverflowError:
+        # 'inf' for an integer option: ansible-core raises instead of failing the module. The
+        # same options typed raw (no_log and aliases kept) accept the arguments, so it can fail cleanly.
+        raw = {name: {"type": "raw", "no_log": bool(spec.get("no_log")), "aliases": list(spec.get("aliases", ()))}
+               for name, spec in argument_spec.items()}
+        module = AnsibleModule(argument_spec=raw, supports_check_mode=True)
+        module.fail_json(msg=infinite_integer_message(argument_spec, module.params))
     ctx = RunContext(check_mode=module.check_mode, diff=module._diff, run_command=module.run_command,
                      pfexec=bool(module.params.get("pfexec")))
     try:

@@ -73,3 +73,17 @@ def resolve_backend(params):
     if backend not in BACKENDS:
         raise ValueError("backend must be auto, agent or native, got %r" % (backend,))
     return backend
+
+
+def infinite_integer_message(argument_spec, args):
+    """The error message for an integer option given 'inf' or '-inf'.
+
+    ansible-core's integer check raises OverflowError for those instead of a
+    validation error, so without this the task would end in a traceback. Called
+    when the validator raised OverflowError."""
+    names = sorted(name for name, spec in argument_spec.items()
+                   if spec.get("type") == "int" and str(args.get(name, "")).strip().lower().lstrip("+-")
+                   in ("inf", "infinity"))
+    if names:
+        return "%s must be a whole number, got %r" % (names[0], args[names[0]])
+    return "an integer option was given an infinite value: give a whole number"

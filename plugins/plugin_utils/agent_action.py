@@ -25,6 +25,7 @@ from __future__ import annotations
 import importlib
 import traceback
 
+from ansible import constants as C
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
@@ -32,9 +33,10 @@ from ansible.utils.vars import merge_hash
 
 # Imported for its side effect of loading the HTTP stack in the main process (see above).
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent import api as _agent_api  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent import dialect as _agent_dialect
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.context import RunContext
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import ZoneweaverError
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.options import resolve_backend
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.options import infinite_integer_message, resolve_backend
 
 MODULES_PACKAGE = "ansible_collections.zoneweaver.illumos.plugins.modules."
 COLLECTION = "zoneweaver.illumos."
@@ -57,7 +59,11 @@ class AgentAction(ActionBase):
         del tmp
         module = self._module
         validator = ArgumentSpecValidator(module.ARGUMENT_SPEC, **getattr(module, "ARGUMENT_OPTIONS", {}))
-        validated = validator.validate(self._task.args)
+        try:
+            validated = validator.validate(self._task.args)
+        except OverflowError:   # 'inf' for an integer option: ansible-core raises instead of reporting
+            result.update(failed=True, msg=infinite_integer_message(module.ARGUMENT_SPEC, self._task.args))
+            return result
         secrets = set(validated._no_log_values)
         if validated.error_messages:
             result.update(failed=True, msg="; ".join(validated.error_messages))
@@ -66,6 +72,8 @@ class AgentAction(ActionBase):
             return self._run_on_host(result, task_vars)
         warnings = [w["warning"] if isinstance(w, dict) else w for w in validated._warnings]
         ctx = RunContext(check_mode=bool(self._task.check_mode), diff=bool(self._task.diff))
+        # one GET /status per agent per play run, not per task: this run's private temp directory
+        _agent_dialect.share_between_workers(C.DEFAULT_LOCAL_TMP)
         try:
             outcome = module.RUNNER(validated.validated_parameters, ctx)
         except ZoneweaverError as exc:

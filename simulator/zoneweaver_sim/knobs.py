@@ -1,5 +1,6 @@
-"""Fault-injection knobs: latency, injected errors, dropped connections, slow,
-failing or hanging tasks.  Read by the HTTP pipeline and the task engine on
+"""Fault-injection knobs: latency, injected errors, dropped connections (before
+the request is applied, or after it, with the answer lost), slow, failing or
+hanging tasks.  Read by the HTTP pipeline and the task engine on
 every use, so changes apply immediately."""
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ TIMING_DEFAULTS = {
 
 
 class Knobs:
-    FIELDS = ("latency", "error_rate", "drop_rate", "task_duration", "fail_operations",
+    FIELDS = ("latency", "error_rate", "drop_rate", "lost_reply_rate", "task_duration", "fail_operations",
               "hang_operations", "list_lag")
 
     def __init__(self, timing: str = "fast"):
@@ -26,6 +27,7 @@ class Knobs:
         self.latency = 0.0
         self.error_rate = 0.0
         self.drop_rate = 0.0
+        self.lost_reply_rate = 0.0     # applied, then the connection closes without an answer
         self.task_duration = d["task_duration"]
         self.fail_operations: dict[str, str] = {}
         self.hang_operations: set[str] = set()
@@ -45,6 +47,7 @@ class Knobs:
             "latency": list(lat) if isinstance(lat, tuple) else lat,
             "error_rate": self.error_rate,
             "drop_rate": self.drop_rate,
+            "lost_reply_rate": self.lost_reply_rate,
             "task_duration": self.task_duration,
             "fail_operations": dict(self.fail_operations),
             "hang_operations": sorted(self.hang_operations),
@@ -60,6 +63,11 @@ class Knobs:
         checked = {k: _validate(k, v) for k, v in values.items()}   # all-or-nothing
         for k, v in checked.items():
             object.__setattr__(self, k, v)
+
+    def seed(self, value) -> None:
+        """Make the sequence of latencies and injected faults reproducible (per request, in order)."""
+        with self._lock:
+            self._rng.seed(value)
 
     # -- decisions (one RNG under a lock: cheap and thread safe)
     def sample_latency(self) -> float:
@@ -98,7 +106,7 @@ def _validate(name, value):
                 raise ValueError("latency range must be [min, max] with min <= max")
             return (lo, hi)
         return _num(name, value)
-    if name in ("error_rate", "drop_rate"):
+    if name in ("error_rate", "drop_rate", "lost_reply_rate"):
         return _num(name, value, 0.0, 1.0)
     if name in ("task_duration", "list_lag"):
         return _num(name, value)

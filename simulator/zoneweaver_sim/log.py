@@ -6,6 +6,16 @@ import copy
 import threading
 
 SECRET_KEYS = {"setuptoken", "password", "api_key", "token", "vagrant_user_pass"}
+# The same names in every spelling the services use (apiKey, api-key, authToken, ...): keys are
+# compared lower-cased with '_' and '-' removed.
+_SECRET_FORMS = {k.replace("_", "") for k in SECRET_KEYS} | {"authtoken", "accesstoken", "refreshtoken",
+                                                             "newpassword", "currentpassword"}
+
+
+def is_secret_key(key) -> bool:
+    return isinstance(key, str) and key.lower().replace("_", "").replace("-", "") in _SECRET_FORMS
+
+
 MASK = "********"
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -14,7 +24,7 @@ def redact(value):
     """Deep copy of a JSON value with every secret field masked (any depth, so
     cloud_init.password is covered by 'password')."""
     if isinstance(value, dict):
-        return {k: (MASK if k.lower() in SECRET_KEYS and v is not None else redact(v)) for k, v in value.items()}
+        return {k: (MASK if is_secret_key(k) and v is not None else redact(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v) for v in value]
     return value

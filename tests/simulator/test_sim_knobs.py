@@ -37,6 +37,35 @@ def test_drop_closes_socket_before_applying(api):
     assert len(m) == 1 and m[0]["status"] == 0
 
 
+def test_lost_reply_applies_then_closes_without_answer(api):
+    api.sim.clear_log()
+    api.sim.knobs.lost_reply_rate = 1.0
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.post(f"/{api.noun}", json=api.create_body())
+    api.sim.knobs.lost_reply_rate = 0.0
+    assert len(api.get("/tasks").json()["tasks"]) >= 1       # the creation was accepted all the same
+    m = api.sim.mutations()
+    assert len(m) == 1 and m[0]["status"] in (200, 202) and m[0]["reply_lost"] is True
+    assert api.sim.knobs.to_dict()["lost_reply_rate"] == 0.0
+    with pytest.raises(ValueError):
+        api.sim.knobs.update({"lost_reply_rate": 1.5})
+
+
+def test_seed_makes_the_fault_sequence_reproducible(api):
+    knobs = api.sim.knobs
+    knobs.update({"latency": [0.0, 0.001], "error_rate": 0.3, "drop_rate": 0.2})
+
+    def sequence():
+        knobs.seed(7)
+        return [(knobs.sample_latency(), knobs.roll(knobs.drop_rate), knobs.roll(knobs.error_rate))
+                for i in range(30)]
+
+    first = sequence()
+    assert first == sequence()
+    assert any(roll[1] for roll in first) and any(roll[2] for roll in first)
+    knobs.update({"latency": 0.0, "error_rate": 0.0, "drop_rate": 0.0})
+
+
 def test_latency(api):
     api.sim.knobs.latency = 0.3
     t0 = time.monotonic()
@@ -105,6 +134,16 @@ def test_state_persists_across_simulators(tmp_path, gen):
         s2.stop()
     with pytest.raises(ValueError):
         Simulator(generation="0.2" if gen == "0.3.9" else "0.3.9", state_dir=str(tmp_path))
+
+
+def test_log_redaction_covers_every_spelling_of_a_secret_name():
+    from zoneweaver_sim.log import MASK, redact
+    body = {"apiKey": "k1", "api-key": "k2", "authToken": "t1", "auth_token": "t2", "newPassword": "p1",
+            "nested": [{"Password": "p2", "setupToken": "s1"}], "token_type": "Bearer", "keyName": "ops"}
+    out = redact(body)
+    assert "k1" not in repr(out) and "t2" not in repr(out) and "p2" not in repr(out) and "s1" not in repr(out)
+    assert out["apiKey"] == out["api-key"] == out["authToken"] == out["newPassword"] == MASK
+    assert out["token_type"] == "Bearer" and out["keyName"] == "ops"      # look-alike names are kept
 
 
 def test_log_redaction_and_auth_kind(api):

@@ -66,6 +66,13 @@ _UNREACHABLE_RE = re.compile(r"ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|
 _HTML_START = ("<!doctype html", "<html")
 
 
+def _credential_tag(url, username, password):
+    """A digest that tells logins apart by password without keeping anything a password could
+    be cheaply recovered from (salted by server and user, many rounds)."""
+    salt = ("zoneweaver.illumos hyperweaver login\n%s\n%s" % (url, username)).encode("utf-8")
+    return hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, 20000).hex()[:32]
+
+
 def js_compatible(value):
     """The value as JSON.stringify(JSON.parse(...)) would write it back: floats
     that are whole numbers become integers (JavaScript writes 1.0 as 1)."""
@@ -133,6 +140,7 @@ class HyperweaverClient:
         self.username = username
         self._password = password
         self._given_token = token
+        self._credential_tag = None
         self.timeout = float(timeout)
         self.retries = int(retries)
         self.backoff = float(backoff)
@@ -158,7 +166,11 @@ class HyperweaverClient:
 
     @property
     def _token_key(self):
-        return (self.url, self.username or "")
+        # The password is part of the key: a cached token must not stand in for a wrong or
+        # changed password (that login would be refused). Only a slow salted digest of it is kept.
+        if self._credential_tag is None:
+            self._credential_tag = _credential_tag(self.url, self.username or "", self._password or "")
+        return (self.url, self.username or "", self._credential_tag)
 
     def token(self):
         """The JWT to send: the configured one, else a cached or fresh login."""
@@ -174,7 +186,7 @@ class HyperweaverClient:
 
     # --- the optional on-disk token cache -----------------------------------
     def _token_file(self):
-        digest = hashlib.sha256(("%s\n%s" % self._token_key).encode("utf-8")).hexdigest()[:32]
+        digest = hashlib.sha256(("%s\n%s\n%s" % self._token_key).encode("utf-8")).hexdigest()[:32]
         return os.path.join(self.token_cache, "hyperweaver-%s.token" % digest)
 
     def _read_cached_token(self):

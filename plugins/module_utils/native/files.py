@@ -15,6 +15,7 @@ old file is untouched.
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import shutil
 import stat
@@ -25,6 +26,76 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import Z
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.errors import FileValidationError
 
 DEFAULT_MODE = 0o644
+LOCK_TIMEOUT = 120.0
+
+
+def lock_path(path):
+    """The lock file beside a config file: '<dir>/.<name>.zwlock'."""
+    path = os.path.realpath(path)
+    return os.path.join(os.path.dirname(path), ".%s.zwlock" % os.path.basename(path))
+
+
+class FileLock:
+    """An exclusive lock for one read-modify-write of a config file.
+
+    Two runs on the same host (parallel forks of one play, two controllers)
+    must not both read the file, edit their copy and write it back: the later
+    rename would drop the other's change. The lock is taken before the first
+    read and released after the write. It lives on a separate file beside the
+    config, because the config itself is replaced by a rename (a lock on the
+    old inode would not stop a writer that opens the new one). POSIX record
+    locks (lockf) are released by the kernel when the process ends, so a
+    killed run never leaves the file locked.
+    """
+
+    def __init__(self, path, timeout=LOCK_TIMEOUT, poll=0.05, clock=time.monotonic, sleep=time.sleep):
+        self.path = lock_path(path)
+        self.config = path
+        self.timeout = timeout
+        self.poll = poll
+        self.clock = clock
+        self.sleep = sleep
+        self._fd = None
+
+    def acquire(self):
+        """Take the lock. False when the lock file cannot be created for lack of permission:
+        such a run could not write the config either, so it only reads it."""
+        if self._fd is not None:
+            return True
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except (PermissionError, FileNotFoundError):
+            return False
+        deadline = self.clock() + self.timeout
+        while True:
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._fd = fd
+                return True
+            except OSError as exc:
+                if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                    os.close(fd)
+                    raise
+            if self.clock() >= deadline:
+                os.close(fd)
+                raise ZoneweaverError("%s is being changed by another run: its lock %s was not released within %ds"
+                                      % (self.config, self.path, self.timeout),
+                                      hint="wait for the other run to finish; a lock is released when its "
+                                           "process ends, so a stale lock file is harmless")
+            self.sleep(self.poll)
+
+    def release(self):
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    @property
+    def held(self):
+        return self._fd is not None
 
 
 def _as_bytes(content):

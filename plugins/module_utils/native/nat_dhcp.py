@@ -129,7 +129,7 @@ class NatDhcpNativeBackend:
     keeps_other_subnets = True
 
     def __init__(self, runner, warn=None, ipnat_conf=None, dhcpd_conf=None, backup=False, read_active=True,
-                 which=None, clock=time.monotonic, sleep=time.sleep, poll_interval=POLL_INTERVAL):
+                 which=None, clock=time.monotonic, sleep=time.sleep, poll_interval=POLL_INTERVAL, locking=False):
         self.runner = runner
         self.warn = warn or (lambda message: None)
         self.ipnat_conf = ipnat_conf or IPNAT_CONF
@@ -148,10 +148,18 @@ class NatDhcpNativeBackend:
         self._committed = False
         self.actions = []       # what commit() did (or would do) to the services
         self.backup_files = []
+        # Runs that may change a file lock it from their first read to their write (files.FileLock),
+        # so parallel runs on one host serialise instead of dropping each other's entries.
+        self.locking = bool(locking) and not runner.check_mode
+        self._locks = {}
 
     # ------------------------------------------------------------------ files
     def _text(self, path):
         if path not in self._texts:
+            if self.locking and path not in self._locks and os.path.isdir(os.path.dirname(os.path.abspath(path))):
+                lock = files.FileLock(path)
+                if lock.acquire():
+                    self._locks[path] = lock
             try:
                 content = files.read_file(path)
             except OSError as exc:
@@ -205,14 +213,22 @@ class NatDhcpNativeBackend:
             return
         self._committed = True
         written = set()
-        for path in self._changed_paths():
-            validate = ipnat_render.VALIDATE if path == self.ipnat_conf else dhcpd_render.VALIDATE
-            if self._write(path, validate):
-                written.add(path)
+        try:
+            for path in self._changed_paths():
+                validate = ipnat_render.VALIDATE if path == self.ipnat_conf else dhcpd_render.VALIDATE
+                if self._write(path, validate):
+                    written.add(path)
+        finally:
+            self.release_locks()
         if self.ipnat_conf in written:
             self._reload_ipfilter()
         if self.dhcpd_conf in written or self._props:
             self._reload_dhcp(self.dhcpd_conf in written)
+
+    def release_locks(self):
+        for lock in self._locks.values():
+            lock.release()
+        self._locks = {}
 
     def diffs(self):
         """[{before, after, before_header, after_header}] for every managed block this run changed."""

@@ -30,49 +30,6 @@ NO_REMOVAL = ("the agent offers no way to remove the DHCP subnet declaration (th
 COMPARED = ("router", "range_start", "range_end", "dns")
 
 
-# --------------------------------------------------------------------------- values (IPv4)
-def ipv4(value, what):
-    """A dotted IPv4 address, normalised ('010.1.1.1' is refused, as the agent would write it as given)."""
-    text = str(value).strip()
-    try:
-        return str(ipaddress.IPv4Address(text))
-    except ValueError:
-        raise InputError("%s must be an IPv4 address such as 10.190.190.10, got %r" % (what, text))
-
-
-def network_of(subnet, netmask=None):
-    """(subnet, netmask) in any of the forms below -> IPv4Network; InputError otherwise.
-
-    subnet: '10.190.190.0/24' or '10.190.190.0' (then netmask is needed);
-    netmask: '255.255.255.0', '24' or '/24'.
-    """
-    text = str(subnet).strip()
-    address, slash, prefix = text.partition("/")
-    mask = None if netmask is None else str(netmask).strip().lstrip("/")
-    if slash and mask is not None:
-        try:
-            same = ipaddress.IPv4Network("0.0.0.0/%s" % prefix).prefixlen == ipaddress.IPv4Network(
-                "0.0.0.0/%s" % mask).prefixlen
-        except ValueError:
-            same = False
-        if not same:
-            raise InputError("subnet %r and netmask %r disagree; give the prefix in one of them" % (text, netmask))
-    mask = prefix if slash else mask
-    if not mask:
-        raise InputError("subnet %r needs a netmask: write it as %s/24 or set netmask: 255.255.255.0" % (text, text))
-    try:
-        ip = ipaddress.IPv4Address(address)
-    except ValueError:
-        raise InputError("subnet %r is not an IPv4 network address such as 10.190.190.0" % text)
-    try:
-        network = ipaddress.IPv4Network("%s/%s" % (ip, mask), strict=False)
-    except ValueError:
-        raise InputError("netmask %r is not a valid IPv4 netmask or prefix length (e.g. 255.255.255.0 or 24)" % mask)
-    if network.network_address != ip:
-        raise InputError("subnet %s/%s has host bits set; did you mean %s?" % (ip, network.prefixlen, network))
-    return network
-
-
 def _usable(network, address, what):
     """Refuse an address outside the subnet, or its network or broadcast address."""
     ip = ipaddress.IPv4Address(address)
@@ -109,7 +66,7 @@ def normalize_spec(params, native=False):
                                           "use backend=native, or edit /etc/dhcpd.conf on the host")
     if params.get("subnet") in (None, ""):
         raise InputError("subnet is required, e.g. 10.190.190.0/24")
-    network = network_of(params["subnet"], params.get("netmask"))
+    network = values.ipv4_network(params["subnet"], params.get("netmask"))
     if absent:
         return {"subnet": str(network.network_address), "netmask": str(network.netmask), "prefix": network.prefixlen,
                 "network": network}
@@ -120,7 +77,7 @@ def normalize_spec(params, native=False):
     spec = {"subnet": str(network.network_address), "netmask": str(network.netmask), "prefix": network.prefixlen,
             "network": network}
     for key, what in (("router", "router"), ("range_start", "range_start"), ("range_end", "range_end")):
-        spec[key] = ipv4(params[key], what)
+        spec[key] = values.ipv4_address(params[key], what)
         _usable(network, spec[key], what)
     if ipaddress.IPv4Address(spec["range_start"]) > ipaddress.IPv4Address(spec["range_end"]):
         raise InputError("range_start %s is after range_end %s" % (spec["range_start"], spec["range_end"]))
@@ -283,12 +240,13 @@ class DhcpSubnetResource:
 
 
 def dhcp_backend(params, ctx):
-    """NatDhcpAgentBackend or NatDhcpNativeBackend, as the backend option says."""
+    """NatDhcpAgentBackend or NatDhcpNativeBackend, as the backend option says (natively locking
+    /etc/dhcpd.conf from the first read to the write: dhcp_subnet and dhcp_host edit it)."""
     from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.nat_dhcp import NatDhcpAgentBackend
     from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.nat_dhcp import NatDhcpNativeBackend
     from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.nat_rule import native_only
     backend = select_backend(params, ctx, NatDhcpAgentBackend, lambda runner: NatDhcpNativeBackend(
-        runner, warn=ctx.warn, dhcpd_conf=params.get("config_file"), backup=params.get("backup")))
+        runner, warn=ctx.warn, dhcpd_conf=params.get("config_file"), backup=params.get("backup"), locking=True))
     native_only(params, ctx, backend, ("config_file", "backup"))
     return backend
 

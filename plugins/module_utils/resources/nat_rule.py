@@ -45,15 +45,6 @@ SESSIONS_HEADER = "list of active sessions:"
 
 
 # --------------------------------------------------------------------------- values
-def _ipv4(text):
-    """The address part of an ipnat address: '0' is ipnat's shorthand for 0.0.0.0."""
-    if text == "0":
-        return ipaddress.IPv4Address("0.0.0.0")
-    if text.count(".") != 3:
-        raise ValueError(text)
-    return ipaddress.IPv4Address(text)
-
-
 def canonical_address(token):
     """An address token of a rule as 'a.b.c.d/n' for comparison; other tokens unchanged.
 
@@ -64,7 +55,7 @@ def canonical_address(token):
         return token
     address, _slash, mask = token.partition("/")
     try:
-        network = ipaddress.IPv4Network("%s/%s" % (_ipv4(address), mask or "32"), strict=False)
+        network = ipaddress.IPv4Network("%s/%s" % (values.ipnat_ipv4(address), mask or "32"), strict=False)
     except ValueError:
         return token
     return str(network)
@@ -78,7 +69,7 @@ def _cidr(value, what, allow_bare=False):
         raise InputError("%s %r needs a prefix length, e.g. %s/24" % (what, text, text),
                          hint="ipnat matches networks: write the subnet as address/prefix")
     try:
-        ip = _ipv4(address)
+        ip = values.ipnat_ipv4(address)
         network = ipaddress.IPv4Network("%s/%s" % (ip, mask or "32"), strict=False)
     except ValueError:
         raise InputError("%s %r is not an IPv4 address%s" % (what, text, " with a prefix length" if slash else ""),
@@ -315,13 +306,14 @@ class NatRuleResource:
         return [answer["task_id"]] if answer.get("task_id") else []
 
 
-def nat_backend(params, ctx, read_active=True):
-    """NatDhcpAgentBackend or NatDhcpNativeBackend, as the backend option says."""
+def nat_backend(params, ctx, read_active=True, locking=False):
+    """NatDhcpAgentBackend or NatDhcpNativeBackend, as the backend option says (locking: this run
+    may edit the config file, so it holds its lock from the first read to the write)."""
     from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.nat_dhcp import NatDhcpAgentBackend
     from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.nat_dhcp import NatDhcpNativeBackend
     backend = select_backend(params, ctx, NatDhcpAgentBackend, lambda runner: NatDhcpNativeBackend(
         runner, warn=ctx.warn, ipnat_conf=params.get("config_file"), backup=params.get("backup"),
-        read_active=read_active))
+        read_active=read_active, locking=locking))
     native_only(params, ctx, backend, ("config_file", "backup"))
     return backend
 
@@ -329,7 +321,7 @@ def nat_backend(params, ctx, read_active=True):
 def run(params, ctx):
     """Module entry point (zoneweaver.illumos.nat_rule)."""
     normalize_spec(params)  # bad input never costs a request or a command
-    backend = nat_backend(params, ctx, read_active=False)
+    backend = nat_backend(params, ctx, read_active=False, locking=True)
     if getattr(backend, "transactional", False):
         params = dict(params, wait=True)  # the native backend's changes are done when it returns
     return complete(backend, ctx, NatRuleResource(backend, ctx).ensure(params))

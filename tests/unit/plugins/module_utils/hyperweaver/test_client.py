@@ -112,6 +112,22 @@ def test_bad_credentials_name_the_user_not_the_password(hw):
     assert "'ops'" in str(info.value) and "wrong-secret" not in str(info.value) and info.value.status == 401
 
 
+def test_a_cached_token_does_not_stand_in_for_a_wrong_password(hw, tmp_path):
+    # The token a right password obtained is cached (in memory and on disk); a client with the
+    # same user but a wrong password must still be refused, not ride on that token.
+    cache = str(tmp_path / "tokens")
+    client(hw, token_cache=cache).servers()
+    for forget in (False, True):     # the same process, then another one reading the disk cache
+        if forget:
+            forget_tokens()
+        with pytest.raises(AuthError):
+            client(hw, password="wrong-secret", token_cache=cache).servers()
+    assert not any("ops-pw" in path.name or "ops-pw" in path.read_text() for path in (tmp_path / "tokens").iterdir())
+    before = logins(hw)
+    client(hw, token_cache=cache).servers()      # the right password still uses its cached token
+    assert logins(hw) == before
+
+
 def test_servers_and_agent_by_name(hw):
     c = client(hw)
     assert sorted(s["id"] for s in c.servers()) == [1, 2, 3, 4, 5]

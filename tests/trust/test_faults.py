@@ -1,0 +1,153 @@
+"""Faults: a flaky, slow agent (10% of requests failing with 5xx, dropped before or after being
+applied, 100-300 ms latency) still ends with every object created exactly once; a task that never
+finishes hits wait_timeout with its task id in the message; an agent restart while a task runs is
+reported with the task id and the agent's reason, and a re-run converges."""
+
+import threading
+import time
+
+import pytest
+
+from trust_harness import run_trust, write_play
+from worlds import world
+
+GROUP = "group/zoneweaver.illumos.agent"
+ZONES = ("0001--fault01.example.com", "0002--fault02.example.com")
+RULE = {"bridge": "igb0", "subnet": "10.190.190.0/24"}
+HOST = {"hostname": "web01", "mac": "02:08:20:0a:0b:0c", "ip": "10.190.190.20"}
+HUNG = "zone_create_install"     # the install step of a zone creation
+FLAKY = {"latency": [0.1, 0.3], "error_rate": 0.05, "drop_rate": 0.03, "lost_reply_rate": 0.02}
+
+
+def defaults(sim):
+    return {GROUP: {"api_url": sim.url, "api_key": sim.admin_key}}
+
+
+def network_and_zones():
+    tasks = [{"name": "stub", "zoneweaver.illumos.etherstub": {"name": "faultstub0"}},
+             {"name": "vnic", "zoneweaver.illumos.vnic": {"name": "fault0", "link": "faultstub0"}},
+             {"name": "nat", "zoneweaver.illumos.nat_rule": RULE},
+             {"name": "dhcp host", "zoneweaver.illumos.dhcp_host": HOST}]
+    tasks += [{"name": "zone " + z, "zoneweaver.illumos.zone": {
+        "name": z, "state": "present", "boot_disk": {"type": "blank", "size": "1G"}}} for z in ZONES]
+    return tasks
+
+
+def test_flaky_slow_agent_converges_without_duplicates(tmp_path):
+    with world("0.3.9") as w:
+        sim = w.sim
+        sim.knobs.update(FLAKY)
+        # With this seed the first 14 requests already meet a 5xx, a dropped request and a lost
+        # reply (each request draws the same number of times, so the sequence is per request).
+        sim.knobs.seed(9)
+        playbook = write_play(tmp_path, network_and_zones(), module_defaults=defaults(sim))
+        attempts = []
+        while len(attempts) < 5:      # an operator re-runs a play that failed on a broken connection
+            run = run_trust(tmp_path, playbook)
+            attempts.append(run)
+            assert "Traceback" not in run.output, run.output[-4000:]
+            for entry in run.results:
+                if entry["outcome"] == "failed":
+                    assert entry["result"].get("msg"), entry   # a reason, not an empty failure
+            if run.rc == 0:
+                break
+        assert attempts[-1].rc == 0, "no convergence after %d runs:\n%s" % (len(attempts), run.output[-4000:])
+        injected = [e for e in sim.log if e["status"] in (0, 500, 502, 503) or e.get("reply_lost")]
+        assert injected, "the faults never fired: the test proved nothing"
+
+        sim.knobs.update({"latency": 0, "error_rate": 0, "drop_rate": 0, "lost_reply_rate": 0})
+        final = run_trust(tmp_path, playbook)
+        assert final.rc == 0, final.output[-4000:]
+        assert [r["task"] for r in final.results if r["result"]["changed"]] == [], "not converged"
+
+        state = sim.state
+        assert len(state.nat["rules"]) == 1, state.nat["rules"]
+        assert [h["hostname"] for h in state.dhcp["hosts"]] == ["web01"], state.dhcp["hosts"]
+        assert sorted(m for m in state.machines if m.startswith("000")) == sorted(ZONES)
+        created = [e for e in sim.log if e["method"] == "POST" and e["path"] == "/machines"
+                   and e["status"] in (200, 202)]
+        assert len(created) == len(ZONES), "a zone creation was applied more than once: %s" % created
+
+
+def restart_when_running(sim, operation, zone, after=None):
+    """A thread that restarts the agent once `operation` runs for `zone`, then stops hanging tasks."""
+    def run():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if any(t["operation"] == operation and t["status"] == "running" and zone in str(t)
+                   for t in list(sim.state.tasks.values())):
+                time.sleep(0.3)
+                sim.restart()
+                sim.knobs.hang_operations = set()
+                return
+            time.sleep(0.05)
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def task_of(sim, operation, zone):
+    return [t for t in sim.state.tasks.values() if t["operation"] == operation and zone in str(t)]
+
+
+def test_wait_timeout_and_agent_restart_are_reported_with_the_task_id(tmp_path):
+    with world("0.3.9") as w:
+        sim = w.sim
+        slow, interrupted = ZONES
+        zone = {"state": "present", "boot_disk": {"type": "blank", "size": "1G"}}
+        setup = run_trust(tmp_path, write_play(tmp_path, [
+            {"name": "zone " + z, "zoneweaver.illumos.zone": dict(zone, name=z)} for z in ZONES],
+            module_defaults=defaults(sim)))
+        assert setup.rc == 0, setup.output[-3000:]
+
+        sim.knobs.hang_operations = {"start"}
+        tasks = [
+            {"name": "never finishes", "zoneweaver.illumos.zone": {"name": slow, "state": "running", "wait_timeout": 2},
+             "ignore_errors": True},
+            {"name": "interrupted", "zoneweaver.illumos.zone": {
+                "name": interrupted, "state": "running", "wait_timeout": 120}, "ignore_errors": True},
+            {"name": "rerun after restart", "zoneweaver.illumos.zone": {"name": interrupted, "state": "running"}},
+            {"name": "rerun the slow one", "zoneweaver.illumos.zone": {"name": slow, "state": "running"}},
+        ]
+        restarter = restart_when_running(sim, "start", interrupted)
+        run = run_trust(tmp_path, write_play(tmp_path, tasks, module_defaults=defaults(sim)))
+        restarter.join()
+
+        assert run.rc == 0, run.output[-4000:]
+        timed_out = run.entry("never finishes")
+        [slow_start] = task_of(sim, "start", slow)[:1]
+        assert timed_out["outcome"] == "failed" and timed_out["result"]["error_type"] == "TaskTimeoutError"
+        message = timed_out["result"]["msg"]
+        assert slow_start["id"] in message and "wait_timeout=2s" in message and "task_info" in message, message
+        assert timed_out["result"]["task_id"] == slow_start["id"]
+
+        cut = run.entry("interrupted")
+        [cut_start] = task_of(sim, "start", interrupted)[:1]
+        assert cut["outcome"] == "failed", cut
+        assert cut_start["id"] in cut["result"]["msg"] and "Agent restarted" in cut["result"]["msg"], cut["result"]
+
+        # The re-runs succeed. The interrupted boots leave the zones 'ready', which the zone module
+        # counts as running (a boot in progress), so they report no change [reported to the lead].
+        for name in ("rerun after restart", "rerun the slow one"):
+            assert run.entry(name)["outcome"] == "ok" and run[name]["zone"]["status"] in ("running", "ready")
+
+
+@pytest.mark.xfail(strict=True, reason="after an agent restart interrupts a zone creation the zone is left "
+                   "'incomplete' on the host but absent from the agent's list until its discovery pass; "
+                   "state=present then fails with 409 'already exists on the system' and state=absent sees "
+                   "nothing to remove (reported to the lead)")
+def test_rerun_after_a_creation_interrupted_by_a_restart_converges(tmp_path):
+    with world("0.3.9") as w:
+        sim = w.sim
+        zone = {"name": ZONES[0], "state": "present", "boot_disk": {"type": "blank", "size": "1G"}}
+        sim.knobs.hang_operations = {HUNG}
+        restarter = restart_when_running(sim, HUNG, ZONES[0])
+        first = run_trust(tmp_path, write_play(tmp_path, [
+            {"name": "create", "zoneweaver.illumos.zone": zone, "ignore_errors": True}], module_defaults=defaults(sim)))
+        restarter.join()
+        # the interruption itself is reported clearly: task id and the agent's reason
+        [install] = task_of(sim, HUNG, ZONES[0])
+        assert install["id"] in first["create"]["msg"] and "Agent restarted" in first["create"]["msg"]
+        rerun = run_trust(tmp_path, write_play(tmp_path, [
+            {"name": "create again", "zoneweaver.illumos.zone": zone}], module_defaults=defaults(sim)))
+        assert rerun.rc == 0, rerun["create again"]["msg"]
