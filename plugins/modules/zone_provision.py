@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: zone_provision
-short_description: Run a zone's provisioning pipeline on the agent and follow it step by step
+short_description: Run a zone's provisioning pipeline (or its sync or provisioners alone) and follow it step by step
 version_added: 0.1.0
 description:
   - Starts the Zoneweaver Agent's provisioning pipeline of a zone (C(POST .../provision)), that is boot, the
@@ -20,6 +20,13 @@ description:
     unless O(force=true) or O(provisioner) differs from the zone's stored provisioning section.
   - The agent refuses zones without a provisioning section or without a transport (a control network with an
     address, or a provisional DHCP network); O(provisioner) sets the section first.
+  - With O(action=sync), O(action=syncback) or O(action=run_provisioners) it runs one part of the pipeline
+    alone (C(POST .../sync) or C(POST .../run-provisioners)) on a zone that already runs and answers over
+    SSH, and follows its tasks (one per folder or playbook) the same way. These are actions (as with
+    M(ansible.builtin.command)), so they run and report C(changed) every time; O(force) does not apply. The only exception is an
+    agent that queues nothing, for example a 0.3.x agent whose playbooks are all filtered out by their
+    C(run) directive (C(once) playbooks after a first successful provisioning); then the result is unchanged,
+    with a warning and RV(playbooks_skipped).
   - Speaks both agent generations (V(/zones) on 0.2, V(/machines) on 0.3.7 and later).
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
@@ -37,6 +44,20 @@ options:
     type: str
     required: true
     aliases: [machine_name, zone_name]
+  action:
+    description:
+      - V(provision) runs the whole pipeline (boot, recipe, SSH, folder sync, provisioners), once per zone
+        unless O(force=true) or O(provisioner) changes.
+      - V(sync) copies the section's folders to the guest again (C(POST .../sync)), one task per folder.
+      - V(syncback) pulls the folders flagged C(syncback) back from the guest to the host (agents 0.3.9 and later).
+      - V(run_provisioners) runs the section's provisioners again (C(POST .../run-provisioners)), one task per
+        playbook; 0.3.x agents honour each playbook's C(run) directive (C(always), C(once), C(not_first)) and
+        run the section's C(pre)/C(post) hooks around them.
+      - The zone must be running with SSH reachable for all but V(provision); a step that cannot reach it fails
+        with the step's output.
+    type: str
+    choices: [provision, sync, syncback, run_provisioners]
+    default: provision
   provisioner:
     description:
       - The zone's provisioning section as the agent stores it (for example C(recipe_id), C(folders),
@@ -45,21 +66,23 @@ options:
       - Left alone when not given.
     type: dict
   skip_boot:
-    description: Do not boot the zone first (it must already run).
+    description: Do not boot the zone first (it must already run). Only with O(action=provision).
     type: bool
     default: false
   skip_recipe:
-    description: Skip the zlogin recipe step (the guest's network is already set up).
+    description: Skip the zlogin recipe step (the guest's network is already set up). Only with O(action=provision).
     type: bool
     default: false
   confirm_host_hooks:
     description:
       - Confirm, once, that the provisioning section may run hooks on the host itself (agents 0.3.x with
-        C(provisioning.host_hooks) on). Without it the agent answers that confirmation is needed.
-      - Ignored, with a warning, by 0.2 agents.
+        C(provisioning.host_hooks) on). Without it the first O(action=provision) run of such a section fails with
+        a message naming the hooks; the agent records the confirmation, so later runs (and
+        O(action=run_provisioners)) need it no more.
+      - Ignored, with a warning, by 0.2 agents and with actions other than V(provision).
     type: bool
   force:
-    description: Run the pipeline even when the zone is already provisioned.
+    description: Run the pipeline even when the zone is already provisioned. Only with O(action=provision).
     type: bool
     default: false
 seealso:
@@ -93,6 +116,16 @@ EXAMPLES = r"""
     name: 0001--web01.example.com
     force: true
     skip_recipe: true
+
+- name: Copy the provisioning folders to the running guest again
+  zoneweaver.illumos.zone_provision:
+    name: 0001--web01.example.com
+    action: sync
+
+- name: Run the playbooks again (always reports changed, like a command)
+  zoneweaver.illumos.zone_provision:
+    name: 0001--web01.example.com
+    action: run_provisioners
 """
 
 RETURN = r"""
@@ -101,6 +134,8 @@ steps:
     - The pipeline's steps in order, as the agent answered them; skipped steps (for example
       C(boot_skipped_already_running)) have C(status=skipped) and no task id.
     - After a failure, the steps behind the failed one show how the agent left them (usually C(cancelled)).
+    - With an ad-hoc O(action), one step per folder (C(sync ./provisioning)), playbook
+      (C(provision site.yml)) or hook (C(hook name)).
   returned: always
   type: list
   elements: dict
@@ -122,6 +157,20 @@ actions:
   type: list
   elements: str
   sample: [set provisioner, provision]
+planned:
+  description:
+    - With an ad-hoc O(action), the steps it runs as read from the provisioning section (also in check mode).
+      A 0.3.x agent may still skip playbooks by their C(run) directive.
+  returned: when O(action) is not V(provision)
+  type: list
+  elements: str
+  sample: [sync ./provisioning, sync ./data]
+playbooks_skipped:
+  description: The playbooks the agent left out because of their C(run) directive (0.3.x agents).
+  returned: with O(action=run_provisioners) when the agent reports them
+  type: list
+  elements: dict
+  sample: [{playbook: app.yml, run: once}]
 failed_step:
   description: The step that failed.
   returned: on failure of a step
@@ -140,6 +189,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_
 ARGUMENT_SPEC = agent_argument_spec(
     wait=True,
     name={"type": "str", "required": True, "aliases": ["machine_name", "zone_name"]},
+    action={"type": "str", "default": "provision", "choices": ["provision", "sync", "syncback", "run_provisioners"]},
     provisioner={"type": "dict"},
     skip_boot={"type": "bool", "default": False},
     skip_recipe={"type": "bool", "default": False},

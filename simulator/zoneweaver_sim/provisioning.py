@@ -1,7 +1,23 @@
 """The provisioning surfaces (agent-api.md section 7): the pipeline
-(`POST {M}/provision` and its task chain, `GET {M}/provision/status`),
-zlogin recipes (`/provisioning/recipes`) and, on 0.2 only, provisioning
-profiles (`/provisioning/profiles`).
+(`POST {M}/provision` and its task chain, `GET {M}/provision/status`), the
+ad-hoc `POST {M}/sync` and `POST {M}/run-provisioners`, zlogin recipes
+(`/provisioning/recipes`) and, on 0.2 only, provisioning profiles
+(`/provisioning/profiles`).
+
+Ad-hoc calls answer {success, message, machine_name|zone_name,
+parent_task_id, folder_count|playbook_count} without a task_chain: the steps
+are the anchor's children (GET /tasks?parent_task_id=), one task per folder
+(`zone_sync`, or `zone_syncback` with 0.3.9's {"syncback": true}) or per
+playbook (`zone_provision`), each depending on the previous one.
+
+Host-target hooks (0.3.9): entries of the provisioning section's `pre`/`post`
+lists with `target: host` [guess: the reference names the gate, not the
+document keys]. They need the agent setting provisioning.host_hooks (else
+400) and, once per zone, `confirm_host_hooks: true` on POST {M}/provision
+(else 409 {needs_confirmation, reason, host_hooks, confirm_with}); the
+confirmation is kept in the zone's document (host_hooks_confirmed). Turn the
+setting on in tests with sim.agent_settings = {"provisioning": {"host_hooks":
+True}} (what the agent read from config.yaml at start, agentsvc.py).
 
 The pipeline is a chain of real simulator tasks under a
 `zone_provision_orchestration` anchor, each `depends_on` the previous, so a
@@ -24,7 +40,9 @@ from .tasks import MEDIUM, TaskFailure, add_line, create_task, task_json
 from .util import new_uuid, now_iso
 
 PROVISIONING_OPS = ("zone_provision_orchestration", "zone_provisioning_extract", "zone_provisioning_stage",
-                    "zone_setup", "zone_wait_ssh", "zone_sync", "zone_provision", "start")
+                    "zone_setup", "zone_wait_ssh", "zone_sync_parent", "zone_sync", "zone_hook",
+                    "zone_provision_parent", "zone_provision", "zone_syncback_parent", "zone_syncback", "start")
+RUN_DIRECTIVES = ("always", "once", "not_first")
 OS_FAMILIES = ("linux", "solaris", "windows")
 RECIPE_DEFAULTS = {"description": None, "brand": "bhyve", "is_default": False, "boot_string": None,
                    "login_prompt": "login:", "shell_prompt": ":~$", "timeout_seconds": 300, "steps": [],
@@ -81,8 +99,82 @@ def _plan_steps(sim, row, doc, body):
     steps.append(("wait_ssh", "zone_wait_ssh"))
     if prov.get("folders") or prov.get("sync_folders"):
         steps.append(("sync", "zone_sync"))
+    if sim.dialect.is_a:
+        steps.extend(("pre_hook", "zone_hook") for _hook in _hooks(prov, "pre"))
     steps.append(("provision", "zone_provision"))
+    if sim.dialect.is_a:
+        steps.extend(("post_hook", "zone_hook") for _hook in _hooks(prov, "post"))
     return steps
+
+
+def _hooks(prov, phase):
+    hooks = prov.get(phase)
+    return [h for h in hooks if isinstance(h, dict)] if isinstance(hooks, list) else []
+
+
+def _host_hooks(prov):
+    return [h for phase in ("pre", "post") for h in _hooks(prov, phase) if h.get("target") == "host"]
+
+
+def _host_hooks_enabled(sim) -> bool:
+    """The agent setting provisioning.host_hooks (default off)."""
+    settings = getattr(sim, "agent_settings", None) or {}
+    section = settings.get("provisioning") if isinstance(settings, dict) else None
+    return bool(isinstance(section, dict) and section.get("host_hooks"))
+
+
+def _hook_label(hook):
+    return str(hook.get("name") or hook.get("inline") or hook.get("path") or hook.get("script") or "hook")
+
+
+def _gate_host_hooks(sim, row, doc, prov, confirm):
+    """0.3.9's pre-flight gate of host-target hooks; the first confirmed run is recorded."""
+    hooks = _host_hooks(prov)
+    if not sim.dialect.is_a or not hooks:
+        return
+    if not _host_hooks_enabled(sim):
+        raise error(400, "Host-target hooks are disabled: set provisioning.host_hooks: true in the agent "
+                         "configuration to run hooks on the host")
+    if doc.get("host_hooks_confirmed"):
+        return
+    if confirm is None:   # run-provisioners has no confirmation body: [guess] 400, only provision asks with 409
+        raise error(400, "Host-target hooks need a one-time confirmation: run POST /machines/"
+                         f"{row['name']}/provision with confirm_host_hooks: true first")
+    if confirm is not True:
+        raise HTTPError(409, {
+            "needs_confirmation": True,
+            "reason": f"The provisioning document of {row['name']} runs {len(hooks)} hook(s) on the host itself",
+            "host_hooks": [dict(hook, label=_hook_label(hook)) for hook in hooks],
+            "confirm_with": {"confirm_host_hooks": True}})
+    doc["host_hooks_confirmed"] = True
+    sim.state.dirty = True
+
+
+def _playbooks(prov):
+    """The section's playbooks: provisioners[] or provisioning.ansible.playbooks.local[]."""
+    nested = ((prov.get("provisioning") or {}).get("ansible") or {}).get("playbooks") or {}
+    found = prov.get("provisioners") or (nested.get("local") if isinstance(nested, dict) else None) or []
+    return [p for p in found if p] if isinstance(found, list) else []
+
+
+def _playbook_label(playbook):
+    if isinstance(playbook, dict):
+        return str(playbook.get("playbook") or playbook.get("path") or playbook.get("inline")
+                   or playbook.get("type") or "provisioner")
+    return str(playbook)
+
+
+def _run_filter(playbooks, provisioned_before):
+    """0.3.9 run directives: always = every run; once/unset = never provisioned yet; not_first = after one."""
+    included, skipped = [], []
+    for playbook in playbooks:
+        run = playbook.get("run") if isinstance(playbook, dict) else None
+        if run == "always" or (run in (None, "once") and not provisioned_before) \
+                or (run == "not_first" and provisioned_before):
+            included.append(playbook)
+        else:
+            skipped.append({"playbook": _playbook_label(playbook), "run": run or "once"})
+    return included, skipped
 
 
 def register_pipeline(router, sim):
@@ -103,6 +195,8 @@ def register_pipeline(router, sim):
         recipe_id = prov.get("recipe_id")
         if recipe_id and not body.get("skip_recipe") and recipe_id not in store(sim)["recipes"]:
             raise error(400, f"Recipe {recipe_id} not found")
+        _gate_host_hooks(sim, row, doc, prov, body.get("confirm_host_hooks", False))
+        hooks = {"pre_hook": iter(_hooks(prov, "pre")), "post_hook": iter(_hooks(prov, "post"))}
         anchor = create_task(sim, row["name"], "zone_provision_orchestration", created_by=req.actor,
                              priority=MEDIUM, metadata={d.name_key: row["name"]})
         chain, previous = [], None
@@ -110,9 +204,12 @@ def register_pipeline(router, sim):
             if operation is None:
                 chain.append({"step": step})
                 continue
+            ctx = {"step": step, "provisioner": copy.deepcopy(prov)}
+            if step in hooks:
+                ctx["hook"] = next(hooks[step])
             t = create_task(sim, row["name"], operation, created_by=req.actor, depends_on=previous,
                             parent_task_id=anchor["id"], metadata={d.name_key: row["name"], "step": step},
-                            ctx={"step": step, "provisioner": copy.deepcopy(prov)})
+                            ctx=ctx)
             previous = t["id"]
             chain.append({"step": step, "task_id": t["id"]})
         sim.engine.wake()
@@ -136,8 +233,87 @@ def register_pipeline(router, sim):
         body["recent_tasks"] = [task_json(sim, t, "embedded") for t in recent[:20]]
         return Response(200, body)
 
+    def adhoc_section(req):
+        """The checks the ad-hoc calls share with the pipeline (no recipe: they never run one)."""
+        row = _row(sim, req.params["name"])
+        doc = row.setdefault("document", {})
+        prov = doc.get("provisioner")
+        if not isinstance(prov, dict) or not prov:
+            raise error(400, f"No provisioning configuration for {row['name']}. "
+                             f"Set it with PUT /{d.noun}/{row['name']} and a provisioner section first")
+        if not _has_transport(sim, row, doc):
+            raise error(400, "No provisioning transport: add a network with is_control and an address, "
+                             "or a provisional network with dhcp4")
+        return row, doc, prov
+
+    def chain(req, row, prov, anchor_op, operation, items, key, metadata):
+        """An anchor and one task per item, each depending on the previous one. [guess] the first child
+        depends on nothing (a 0.2 parent keeps running, so a child waiting on it would never start)."""
+        anchor = create_task(sim, row["name"], anchor_op, created_by=req.actor, priority=MEDIUM,
+                             metadata=metadata)
+        previous = None
+        for index, (step, operation_of_item, value) in enumerate(items):
+            value_key = "hook" if operation_of_item == "zone_hook" else key
+            t = create_task(sim, row["name"], operation_of_item or operation, created_by=req.actor,
+                            depends_on=previous, parent_task_id=anchor["id"],
+                            metadata={value_key: value, "index": index},
+                            ctx={"step": step, value_key: value, "provisioner": copy.deepcopy(prov)})
+            previous = t["id"]
+        sim.engine.wake()
+        return anchor
+
+    def sync(req):
+        row, _doc, prov = adhoc_section(req)
+        body = req.body if isinstance(req.body, dict) else {}
+        folders = [f for f in (prov.get("folders") or prov.get("sync_folders") or []) if f]
+        back = bool(body.get("syncback")) and d.is_a   # 0.3.9: pull the syncback-flagged folders instead
+        if back:
+            folders = [f for f in folders if isinstance(f, dict) and f.get("syncback") is True]
+            if not folders:
+                raise error(400, "No folders flagged syncback: true in the provisioning section")
+        elif not folders:
+            raise error(400, "No folders configured in provisioner metadata")
+        op = "zone_syncback" if back else "zone_sync"
+        anchor = chain(req, row, prov, op + "_parent", op, [("sync", None, copy.deepcopy(f)) for f in folders],
+                       "folder", {"total_folders": len(folders)})
+        return Response(200, {"success": True,
+                              "message": f"Zone {'syncback' if back else 'sync'} task chain created for {row['name']}",
+                              d.name_key: row["name"], "parent_task_id": anchor["id"],
+                              "folder_count": len(folders)})
+
+    def run_provisioners(req):
+        row, doc, prov = adhoc_section(req)
+        configured = _playbooks(prov)
+        if not d.is_a:
+            if not configured:
+                raise error(400, "No playbooks configured in provisioner metadata")
+            playbooks, skipped, hooks_pre, hooks_post = configured, None, [], []
+        else:
+            _gate_host_hooks(sim, row, doc, prov, None)
+            provisioned = bool((doc.get("provisioner_state") or {}).get("last_provisioned_at"))
+            playbooks, skipped = _run_filter(configured, provisioned)
+            hooks_pre, hooks_post = _hooks(prov, "pre"), _hooks(prov, "post")
+        items = ([("hook", "zone_hook", copy.deepcopy(h)) for h in hooks_pre]
+                 + [("provision", None, copy.deepcopy(p)) for p in playbooks]
+                 + [("hook", "zone_hook", copy.deepcopy(h)) for h in hooks_post])
+        answer = {"success": True, d.name_key: row["name"], "playbook_count": len(playbooks)}
+        if not items:   # 0.3.9: an empty walk succeeds with zero tasks
+            answer["message"] = (f"All {len(configured)} playbooks skipped by their run directives" if configured
+                                 else f"Nothing to run for {row['name']}: the provisioning section has no provisioners")
+            answer["playbooks_skipped"] = skipped or []
+            return Response(200, answer)
+        anchor = chain(req, row, prov, "zone_provision_parent", "zone_provision", items, "playbook",
+                       {"total_playbooks": len(playbooks)})
+        answer.update(message=f"Zone provisioners task chain created for {row['name']}",
+                      parent_task_id=anchor["id"])
+        if skipped is not None:
+            answer["playbooks_skipped"] = skipped
+        return Response(200, answer)
+
     router.add("POST", f"{item}/provision", provision)
     router.add("GET", f"{item}/provision/status", status)
+    router.add("POST", f"{item}/sync", sync)
+    router.add("POST", f"{item}/run-provisioners", run_provisioners)
 
 
 # --------------------------------------------------------------------------- executors
@@ -179,16 +355,39 @@ def wait_ssh_finish(sim, t):
     add_line(t, f"SSH is available on {_address(sim, t)}:22")
 
 
+def _folder_ends(folder):
+    if isinstance(folder, dict):
+        return folder.get("map") or folder.get("source") or ".", folder.get("to") or "/vagrant"
+    return str(folder), "/vagrant"
+
+
 def sync_begin(sim, t):
+    _running(sim, t)
     prov = t["_ctx"].get("provisioner") or {}
-    for folder in prov.get("folders") or prov.get("sync_folders") or ():
-        src = folder.get("map") or folder.get("source") if isinstance(folder, dict) else folder
-        add_line(t, f"rsync -a {src} vagrant@{_address(sim, t)}:{folder.get('to', '/vagrant') if isinstance(folder, dict) else '/vagrant'}")
+    folders = [t["_ctx"]["folder"]] if "folder" in t["_ctx"] else prov.get("folders") or prov.get("sync_folders") or ()
+    for folder in folders:
+        src, dest = _folder_ends(folder)
+        add_line(t, f"rsync -a {src} vagrant@{_address(sim, t)}:{dest}")
+
+
+def syncback_begin(sim, t):
+    _running(sim, t)
+    src, dest = _folder_ends(t["_ctx"].get("folder"))
+    add_line(t, f"rsync -a vagrant@{_address(sim, t)}:{dest}/ {src}")
+
+
+def hook_begin(sim, t):
+    hook = t["_ctx"].get("hook") or {}
+    where = "on the host" if hook.get("target") == "host" else f"in {t['zone_name']}"
+    if hook.get("target") != "host":
+        _running(sim, t)
+    add_line(t, f"hook {_hook_label(hook)} {where}")
 
 
 def provision_begin(sim, t):
     _running(sim, t)
-    add_line(t, f"ansible-playbook -i {_address(sim, t)}, provisioning/playbook.yml")
+    playbook = _playbook_label(t["_ctx"]["playbook"]) if "playbook" in t["_ctx"] else "provisioning/playbook.yml"
+    add_line(t, f"ansible-playbook -i {_address(sim, t)}, {playbook}")
 
 
 def provision_finish(sim, t):
@@ -210,6 +409,8 @@ EXECUTORS = {
     "zone_setup": (setup_begin, _noop, _noop),
     "zone_wait_ssh": (wait_ssh_begin, wait_ssh_finish, _noop),
     "zone_sync": (sync_begin, _noop, _noop),
+    "zone_syncback": (syncback_begin, _noop, _noop),
+    "zone_hook": (hook_begin, _noop, _noop),
     "zone_provision": (provision_begin, provision_finish, _noop),
 }
 

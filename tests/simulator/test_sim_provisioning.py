@@ -184,3 +184,131 @@ def test_guest_exec(env):
     assert api.get(_m(api, "/guest/exec/%d" % slow["pid"])).json()["exitcode"] == 0
     missing = api.post(_m(api, "/guest/exec"), json={"path": "nosuch"})
     assert missing.status_code == 500 and "nosuch" in missing.json()["details"]
+
+
+def _children(api, parent_task_id):
+    rows = api.get("/tasks?parent_task_id=%s&sort=created_at&order=ASC" % parent_task_id).json()["tasks"]
+    return rows
+
+
+def _start_zone(api):
+    started = api.post(_m(api, "/start")).json()
+    api.wait(started["task_id"])
+
+
+def test_sync_creates_one_task_per_folder(env):
+    sim, api = env
+    gen = sim.generation
+    refused = conforms(gen, api.post(_m(api, "/sync")), _tmpl(api, "/sync"))
+    assert refused.status_code == 400 and "No provisioning configuration" in refused.json()["error"]
+    assert conforms(gen, api.post(api.m("0009--none.example.com", "/sync")), _tmpl(api, "/sync")).status_code == 404
+    api.put(_m(api), json={"provisioner": {"provisioners": [{"type": "ansible", "playbook": "site.yml"}]}})
+    empty = conforms(gen, api.post(_m(api, "/sync")), _tmpl(api, "/sync"))
+    assert empty.status_code == 400 and empty.json()["error"] == "No folders configured in provisioner metadata"
+    folders = [{"map": "./provisioning", "to": "/vagrant"}, {"map": "./data", "to": "/data", "syncback": True}]
+    api.put(_m(api), json={"provisioner": {"folders": folders}})
+    _start_zone(api)
+    started = conforms(gen, api.post(_m(api, "/sync")), _tmpl(api, "/sync")).json()
+    assert started["success"] is True and started[api.nk] == "0001--web01.example.com"
+    assert started["folder_count"] == 2 and "task_chain" not in started
+    kids = _children(api, started["parent_task_id"])
+    assert [k["operation"] for k in kids] == ["zone_sync", "zone_sync"]
+    assert kids[1]["depends_on"] == kids[0]["id"], "each folder waits for the previous one"
+    assert [api.wait(k["id"])["status"] for k in kids] == ["completed", "completed"]
+    anchor = api.wait(started["parent_task_id"])
+    assert anchor["operation"] == "zone_sync_parent" and anchor["status"] == "completed"
+    output = api.get("/tasks/%s/output" % kids[1]["id"]).json()["output"]
+    assert any("rsync -a ./data vagrant@" in line["data"] and ":/data" in line["data"] for line in output)
+    back = conforms(gen, api.post(_m(api, "/sync"), json={"syncback": True}), _tmpl(api, "/sync")).json()
+    kids = _children(api, back["parent_task_id"])
+    if api.is_a:   # 0.3.9 pulls only the syncback-flagged folders back
+        assert back["folder_count"] == 1 and [k["operation"] for k in kids] == ["zone_syncback"]
+    else:          # 0.2 has no syncback: the body is ignored
+        assert back["folder_count"] == 2 and {k["operation"] for k in kids} == {"zone_sync"}
+
+
+def test_sync_step_fails_with_output_on_a_stopped_zone_and_by_knob(env):
+    sim, api = env
+    api.put(_m(api), json={"provisioner": {"folders": [{"map": ".", "to": "/vagrant"}]}})
+    started = api.post(_m(api, "/sync")).json()   # the zone is stopped: the step itself fails
+    kid = _children(api, started["parent_task_id"])[0]
+    failed = api.wait(kid["id"])
+    assert failed["status"] == "failed" and "is not running" in failed["error_message"]
+    _start_zone(api)
+    sim.knobs.update({"fail_operations": {"zone_sync": "rsync: connection unexpectedly closed"}})
+    started = api.post(_m(api, "/sync")).json()
+    kid = _children(api, started["parent_task_id"])[0]
+    assert api.wait(kid["id"])["error_message"] == "rsync: connection unexpectedly closed"
+    output = api.get("/tasks/%s/output" % kid["id"]).json()["output"]
+    assert any(line["stream"] == "stdout" and line["data"].startswith("rsync -a . ") for line in output)
+    assert any(line["stream"] == "stderr" and "unexpectedly closed" in line["data"] for line in output)
+    assert api.wait(started["parent_task_id"])["status"] == ("failed" if api.is_a else "completed_with_errors")
+
+
+def test_run_provisioners_runs_each_playbook_in_order(env):
+    sim, api = env
+    gen = sim.generation
+    api.put(_m(api), json={"provisioner": {"folders": [{"map": ".", "to": "/vagrant"}]}})
+    none = conforms(gen, api.post(_m(api, "/run-provisioners")), _tmpl(api, "/run-provisioners"))
+    if api.is_a:   # an empty walk succeeds with zero tasks
+        assert none.status_code == 200 and none.json()["playbook_count"] == 0
+        assert "parent_task_id" not in none.json()
+    else:
+        assert none.status_code == 400 and "No playbooks configured" in none.json()["error"]
+    playbooks = [{"type": "ansible", "playbook": "base.yml", "run": "always"},
+                 {"type": "ansible", "playbook": "app.yml"}]
+    api.put(_m(api), json={"provisioner": {"provisioners": playbooks}})
+    _start_zone(api)
+    sim.knobs.update({"fail_operations": {"zone_provision": "PLAY RECAP: failed=1"}})
+    started = conforms(gen, api.post(_m(api, "/run-provisioners")), _tmpl(api, "/run-provisioners")).json()
+    assert started["playbook_count"] == 2 and started[api.nk] == "0001--web01.example.com"
+    kids = _children(api, started["parent_task_id"])
+    assert [k["operation"] for k in kids] == ["zone_provision", "zone_provision"]
+    first, second = (api.wait(k["id"]) for k in kids)
+    assert first["status"] == "failed" and first["error_message"] == "PLAY RECAP: failed=1"
+    assert second["status"] == "cancelled" and second["error_message"] == "Dependency failed"
+    output = api.get("/tasks/%s/output" % kids[0]["id"]).json()["output"]
+    assert any("ansible-playbook -i 10.190.190." in line["data"] and "base.yml" in line["data"] for line in output)
+    anchor = api.wait(started["parent_task_id"])
+    assert anchor["operation"] == "zone_provision_parent"
+    sim.knobs.update({"fail_operations": {}})
+    again = api.post(_m(api, "/run-provisioners")).json()
+    for kid in _children(api, again["parent_task_id"]):
+        assert api.wait(kid["id"])["status"] == "completed"
+    assert api.get(_m(api, "/provision/status")).json()["provisioning_status"] == "provisioned"
+    after = conforms(gen, api.post(_m(api, "/run-provisioners")), _tmpl(api, "/run-provisioners")).json()
+    if api.is_a:   # once provisioned, only `run: always` playbooks run again
+        assert after["playbook_count"] == 1 and after["playbooks_skipped"] == [{"playbook": "app.yml", "run": "once"}]
+    else:
+        assert after["playbook_count"] == 2
+
+
+def test_host_hooks_need_the_setting_and_a_one_time_confirmation(env):
+    sim, api = env
+    gen = sim.generation
+    hooks = {"provisioners": [{"type": "ansible", "playbook": "site.yml"}],
+             "pre": [{"name": "open-firewall", "target": "host", "inline": "ipf -Fa"}]}
+    api.put(_m(api), json={"provisioner": hooks})
+    first = conforms(gen, api.post(_m(api, "/provision")), _tmpl(api, "/provision"))
+    if not api.is_a:   # 0.2 has no host hooks: the pipeline starts
+        assert first.status_code == 200
+        return
+    assert first.status_code == 400 and "provisioning.host_hooks" in first.json()["error"]
+    sim.agent_settings = {"provisioning": {"host_hooks": True}}
+    asked = conforms(gen, api.post(_m(api, "/provision")), _tmpl(api, "/provision"))
+    assert asked.status_code == 409
+    body = asked.json()
+    assert body["needs_confirmation"] is True and body["confirm_with"] == {"confirm_host_hooks": True}
+    assert [h["name"] for h in body["host_hooks"]] == ["open-firewall"] and body["reason"]
+    refused = conforms(gen, api.post(_m(api, "/run-provisioners")), _tmpl(api, "/run-provisioners"))
+    assert refused.status_code == 400 and "confirm_host_hooks" in refused.json()["error"]
+    started = conforms(gen, api.post(_m(api, "/provision"), json={"confirm_host_hooks": True}),
+                       _tmpl(api, "/provision")).json()
+    steps = [c["step"] for c in started["task_chain"]]
+    assert steps[-2:] == ["pre_hook", "provision"]
+    hook_id = started["task_chain"][-2]["task_id"]
+    assert api.wait(hook_id)["operation"] == "zone_hook"
+    output = api.get("/tasks/%s/output" % hook_id).json()["output"]
+    assert any(line["data"] == "hook open-firewall on the host" for line in output)
+    again = conforms(gen, api.post(_m(api, "/provision")), _tmpl(api, "/provision"))
+    assert again.status_code == 200, "the confirmation is asked only once"

@@ -60,6 +60,36 @@ class ProvisioningApi:
             body["confirm_host_hooks"] = bool(confirm_host_hooks)
         return self.client.post(self.dialect.machine_path(name, "provision"), body=body)
 
+    def sync(self, name, syncback=False):
+        """POST {M}/sync: one task per folder under a zone_sync_parent (syncback: 0.3.9 pulls back)."""
+        return self.client.post(self.dialect.machine_path(name, "sync"),
+                                body={"syncback": True} if syncback else {})
+
+    def run_provisioners(self, name):
+        """POST {M}/run-provisioners: one task per playbook (and hook) under a zone_provision_parent."""
+        return self.client.post(self.dialect.machine_path(name, "run-provisioners"), body={})
+
+    def children(self, parent_task_id):
+        """The anchor's tasks in chain order (each depends on the previous one); the ad-hoc calls
+        answer no task_chain, so the chain is read back from GET /tasks?parent_task_id=."""
+        answer = self.client.get("/tasks", params={"parent_task_id": parent_task_id, "limit": 500,
+                                                   "sort": "created_at", "order": "ASC"})
+        rows = [r for r in (answer.get("tasks") if isinstance(answer, dict) else answer) or ()
+                if isinstance(r, dict) and r.get("id")]
+        rows.sort(key=lambda r: (str(r.get("created_at") or ""),))
+        by_dep = {}
+        for row in rows:
+            by_dep.setdefault(row.get("depends_on"), []).append(row)
+        ids = {r["id"] for r in rows}
+        ordered, seen = [], set()
+        current = next((r for r in rows if r.get("depends_on") not in ids), None)
+        while current is not None and current["id"] not in seen:
+            ordered.append(current)
+            seen.add(current["id"])
+            current = (by_dep.get(current["id"]) or [None])[0]
+        # anything not on the single chain (should not happen) keeps creation order at the end
+        return ordered + [r for r in rows if r["id"] not in seen]
+
     def task(self, task_id):
         return self.api.waiter.get(task_id)
 

@@ -7,13 +7,14 @@ import pytest
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.artifacts import MultipartFile
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.provisioning import (
-    GuestExec, GuestExecTimeout, exec_outcome)
+    GuestExec, GuestExecTimeout, ProvisioningApi, exec_outcome)
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.context import RunContext
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import InputError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources import artifact, zone_exec
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.provisioning_recipe import (
     NamedResource, masked, recipe_spec)
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_provision import normalize
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_provision import (
+    _step_name, normalize, planned_steps)
 
 ZONE = "0001--web01.example.com"
 
@@ -84,9 +85,54 @@ def test_exec_polls_until_the_command_ends_or_the_deadline():
 
 
 def test_provision_input():
-    assert normalize({"name": ZONE, "provisioner": None}) == (ZONE, None)
+    assert normalize({"name": ZONE, "provisioner": None}) == (ZONE, None, "provision")
     with pytest.raises(InputError, match="provisioner"):
         normalize({"name": ZONE, "provisioner": {}})
+    assert normalize({"name": ZONE, "action": "sync", "skip_boot": False, "force": False})[2] == "sync"
+    with pytest.raises(InputError, match="skip_recipe only apply to action=provision"):
+        normalize({"name": ZONE, "action": "run_provisioners", "skip_recipe": True})
+    with pytest.raises(InputError, match="action must be one of"):
+        normalize({"name": ZONE, "action": "reboot"})
+
+
+def test_adhoc_plans_and_step_names():
+    section = {"folders": [{"map": "./p", "to": "/vagrant"}, {"map": "./d", "to": "/data", "syncback": True}],
+               "provisioners": [{"type": "ansible", "playbook": "site.yml"}, "raw.yml"]}
+    assert planned_steps("sync", section) == ["sync ./p", "sync ./d"]
+    assert planned_steps("syncback", section) == ["syncback /data"]
+    assert planned_steps("run_provisioners", section) == ["provision site.yml", "provision raw.yml"]
+    assert planned_steps("run_provisioners", None) == []
+    nested = {"provisioning": {"ansible": {"playbooks": {"local": [{"playbook": "x.yml"}]}}}}
+    assert planned_steps("run_provisioners", nested) == ["provision x.yml"]
+    # metadata arrives as a JSON string (0.3.x toJSON) or an object (newer task lists)
+    assert _step_name({"id": "t1", "operation": "zone_sync", "metadata": '{"folder": {"map": "./p"}}'}) == "sync ./p"
+    assert _step_name({"id": "t2", "operation": "zone_provision", "metadata": {"playbook": {"playbook": "a.yml"}}}) \
+        == "provision a.yml"
+    assert _step_name({"id": "t3", "operation": "zone_hook", "metadata": "not json"}) == "hook t3"
+
+
+class ChildrenClient:
+    """GET /tasks answers the anchor's children in an order unrelated to the chain (same timestamps)."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.asked = None
+
+    def get(self, path, params=None):
+        self.asked = (path, params)
+        return {"tasks": self.rows}
+
+
+def test_adhoc_chain_follows_depends_on():
+    rows = [{"id": "c", "depends_on": "b", "created_at": "t"}, {"id": "a", "depends_on": None, "created_at": "t"},
+            {"id": "b", "depends_on": "a", "created_at": "t"}]
+    client = ChildrenClient(rows)
+    api = type("Api", (), {"client": client})()
+    assert [r["id"] for r in ProvisioningApi(api).children("p1")] == ["a", "b", "c"]
+    assert client.asked[1]["parent_task_id"] == "p1"
+    # 0.2 upstream chains the first child on the anchor itself: that is outside the children, so still first
+    rows[1]["depends_on"] = "p1"
+    assert [r["id"] for r in ProvisioningApi(api).children("p1")] == ["a", "b", "c"]
 
 
 class Collection:
