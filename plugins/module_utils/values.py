@@ -31,6 +31,13 @@ LINK_NAME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*[0-9]$")
 PATH_RE = re.compile(r"^/[A-Za-z0-9._+\-/]*$")
 ZVOL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*(/[A-Za-z0-9._:\-]+)+$")
 TAG_RE = re.compile(r"^[A-Za-z0-9._:=@+\-]{1,128}$")
+# Zone brands the agent knows (agent-api.md section 3).
+BRANDS = ("bhyve", "lx", "lipkg", "sparse", "pkgsrc", "kvm")
+# dladm: MAXLINKNAMELEN is 32 with the terminating NUL.
+MAX_LINK_NAME = 31
+LINK_RULE = "a datalink name: a letter first, a digit last, letters, digits and '_' between, at most 31 characters"
+# ipadm: the part after the slash of an address object is alphanumeric, starts with a letter.
+ADDROBJ_NAME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9]{0,31}$")
 
 _TRUE = frozenset(("true", "on", "yes", "1", "y"))
 _FALSE = frozenset(("false", "off", "no", "0", "n", ""))
@@ -128,3 +135,73 @@ def check_cidr(value, what="address", require_prefix=True):
         return str(ipaddress.ip_interface(text))
     except ValueError:
         raise InputError("%s %r is not a valid IP address with prefix" % (what, text))
+
+
+def check_link_name(value, what="link"):
+    """Names that reach dladm/ipadm unquoted (through the agent, too): refuse anything else."""
+    text = check_pattern(value, LINK_NAME_RE, what, LINK_RULE)
+    if len(text) > MAX_LINK_NAME:
+        raise InputError("invalid %s %r: %s" % (what, text, LINK_RULE))
+    return text
+
+
+def check_addrobj(value, what="addrobj"):
+    """'vnic0/v4' -> ('vnic0', 'v4'); both parts reach ipadm unquoted."""
+    text = "" if value is None else str(value).strip()
+    interface, sep, name = text.partition("/")
+    rule = "<interface>/<name>, e.g. vnic0/v4: the interface is a datalink name, the name letters and digits"
+    if not sep or not ADDROBJ_NAME_RE.match(name):
+        raise InputError("invalid %s %r: %s" % (what, text, rule))
+    check_link_name(interface, "%s interface" % what)
+    return interface, name
+
+
+def ipv4_address(value, what):
+    """A dotted IPv4 address, normalised ('010.1.1.1' is refused, as the agent would write it as given)."""
+    text = str(value).strip()
+    try:
+        return str(ipaddress.IPv4Address(text))
+    except ValueError:
+        raise InputError("%s must be an IPv4 address such as 10.190.190.10, got %r" % (what, text))
+
+
+def ipv4_network(subnet, netmask=None):
+    """(subnet, netmask) in any of the forms below -> IPv4Network; InputError otherwise.
+
+    subnet: '10.190.190.0/24' or '10.190.190.0' (then netmask is needed);
+    netmask: '255.255.255.0', '24' or '/24'.
+    """
+    text = str(subnet).strip()
+    address, slash, prefix = text.partition("/")
+    mask = None if netmask is None else str(netmask).strip().lstrip("/")
+    if slash and mask is not None:
+        try:
+            same = ipaddress.IPv4Network("0.0.0.0/%s" % prefix).prefixlen == ipaddress.IPv4Network(
+                "0.0.0.0/%s" % mask).prefixlen
+        except ValueError:
+            same = False
+        if not same:
+            raise InputError("subnet %r and netmask %r disagree; give the prefix in one of them" % (text, netmask))
+    mask = prefix if slash else mask
+    if not mask:
+        raise InputError("subnet %r needs a netmask: write it as %s/24 or set netmask: 255.255.255.0" % (text, text))
+    try:
+        ip = ipaddress.IPv4Address(address)
+    except ValueError:
+        raise InputError("subnet %r is not an IPv4 network address such as 10.190.190.0" % text)
+    try:
+        network = ipaddress.IPv4Network("%s/%s" % (ip, mask), strict=False)
+    except ValueError:
+        raise InputError("netmask %r is not a valid IPv4 netmask or prefix length (e.g. 255.255.255.0 or 24)" % mask)
+    if network.network_address != ip:
+        raise InputError("subnet %s/%s has host bits set; did you mean %s?" % (ip, network.prefixlen, network))
+    return network
+
+
+def ipnat_ipv4(text):
+    """The address part of an ipnat address ('0' is ipnat's shorthand for 0.0.0.0); ValueError otherwise."""
+    if text == "0":
+        return ipaddress.IPv4Address("0.0.0.0")
+    if text.count(".") != 3:
+        raise ValueError(text)
+    return ipaddress.IPv4Address(text)

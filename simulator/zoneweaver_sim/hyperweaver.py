@@ -42,10 +42,8 @@ import http.client
 import json
 import re
 import secrets
-import shutil
 import socket
 import ssl
-import tempfile
 import threading
 import time
 import uuid
@@ -53,9 +51,10 @@ from collections import deque
 from urllib.parse import urlsplit
 
 from . import auth as agent_auth
+from .face import HttpFace
 from .log import RequestLog
-from .server import (BadJSON, Request, Response, Router, SimHTTPServer, express_not_found, express_status_page,
-                     internal_error_page, parse_body, serve_in_thread)
+from .server import (BadJSON, Request, Response, Router, express_not_found, express_status_page, internal_error_page,
+                     parse_body)
 from .util import now_iso
 
 VERSION = "0.9.9"
@@ -133,12 +132,13 @@ class _Refused(Exception):
 # --------------------------------------------------------------------------- the server
 
 
-class HyperweaverSimulator:
+class HyperweaverSimulator(HttpFace):
+    tls_name = "hyperweaver-sim"
+
     def __init__(self, agents: dict | None = None, users: dict | None = None, port: int = 0, tls: bool = False,
                  latency: float = 0.0, proxy_timeout: float = 60.0, login_limit: int = 25,
                  jwt_secret: str | None = None, datacenter_label: str = "zoneweaver-sim"):
-        self._port = int(port)
-        self.tls = bool(tls)
+        self._init_face(port, tls)
         self.latency = latency
         self.proxy_timeout = float(proxy_timeout)
         self.datacenter_label = datacenter_label
@@ -161,51 +161,12 @@ class HyperweaverSimulator:
             self.add_user(name, **spec)
         self._pending_agents = dict(agents or {})
         self.router = self._routes()
-        self.ca_path: str | None = None
-        self._tmp: str | None = None
-        self._server: SimHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # ------------------------------------------------------------------ lifecycle
-    def start(self) -> "HyperweaverSimulator":
-        if self._server is not None:
-            return self
+    # ------------------------------------------------------------------ lifecycle (start/stop/url: face.HttpFace)
+    def _starting(self) -> None:
         for server_id, spec in sorted(self._pending_agents.items()):
             self.add_agent(spec, server_id=server_id)
         self._pending_agents = {}
-        ctx = None
-        if self.tls:
-            from .tlsutil import ensure_certs, server_context
-            self._tmp = tempfile.mkdtemp(prefix="hyperweaver-sim-")
-            cert, key, self.ca_path = ensure_certs(self._tmp, "hyperweaver-sim")
-            ctx = server_context(cert, key)
-        self._server = SimHTTPServer(("127.0.0.1", self._port), self, ssl_context=ctx)
-        self._port = self._server.server_address[1]
-        self._thread = serve_in_thread(self._server)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._tmp:
-            shutil.rmtree(self._tmp, ignore_errors=True)
-            self._tmp = None
-
-    def __enter__(self) -> "HyperweaverSimulator":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        return self._port
-
-    @property
-    def url(self) -> str:
-        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self._port}"
 
     @property
     def log(self) -> list[dict]:

@@ -7,21 +7,21 @@ import json
 import os
 import shutil
 import tempfile
-import threading
 import time
 
-from . import admin, auth, machine_snapshots, machines, natdhcp, network, status, storage, tasks
+from . import admin, agentsvc, auth, machine_snapshots, machines, natdhcp, network, status, storage, tasks
 from .dialect import get_dialect
 from .knobs import TIMING_DEFAULTS, Knobs
 from .log import RequestLog
-from .server import (BadJSON, HTTPError, Request, Response, Router, SimHTTPServer, express_not_found,
-                     express_status_page, internal_error_page, parse_body, serve_in_thread)
+from .face import HttpFace
+from .server import (BadJSON, HTTPError, Request, Response, Router, express_not_found, express_status_page,
+                     internal_error_page, parse_body)
 from .state import HostState, load_or_create_setup_token
 from .tasks import TaskEngine
 from .commands import CommandLog, default_command_knobs, write_shims
 
 
-class Simulator:
+class Simulator(HttpFace):
     def __init__(self, generation: str = "0.3.9", state_dir: str | None = None, tls: bool = False,
                  timing: str = "fast", admin_key: str | None = None, prefix_zone_names: bool = True,
                  hostname: str = "omnios-sim", port: int = 0, template_sources: list | None = None):
@@ -31,10 +31,9 @@ class Simulator:
             raise ValueError(f"timing must be one of {sorted(TIMING_DEFAULTS)}")
         self.timing = timing
         self.poll_interval = TIMING_DEFAULTS[timing]["poll_interval"]
-        self.tls = bool(tls)
+        self._init_face(port, tls)
         self.prefix_zone_names = bool(prefix_zone_names)
-        self.hostname = hostname
-        self._port = int(port)
+        self.hostname = self.tls_name = hostname
         self._own_dir = state_dir is None
         self.state_dir = tempfile.mkdtemp(prefix="zoneweaver-sim-") if state_dir is None else state_dir
         os.makedirs(self.state_dir, exist_ok=True)
@@ -67,35 +66,31 @@ class Simulator:
         from . import templates
         self.template_sources = [dict(s) for s in template_sources or ()]
         templates.register(self.router, self)
+        # provisioning pipeline, recipes, profiles (0.2), artifacts, guest exec (0.3.9): agent-api.md section 7
+        from . import artifacts, guest_exec, provisioning
+        provisioning.register(self.router, self)
+        artifacts.register(self.router, self)
+        guest_exec.register(self.router, self)
+        agentsvc.register(self.router, self)       # GET /settings; the agent's own port comes with its SMF service
         self.admin_router = admin.register(self)
-        self.ca_path: str | None = None
-        self._server: SimHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.started_at = time.monotonic()
         self.state.save(force=True)
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> "Simulator":
-        if self._server is not None:
-            return self
-        ctx = None
-        if self.tls:
-            from .tlsutil import ensure_certs, server_context
-            cert, key, self.ca_path = ensure_certs(os.path.join(self.state_dir, "tls"), self.hostname)
-            ctx = server_context(cert, key)
-        self._server = SimHTTPServer(("127.0.0.1", self._port), self, ssl_context=ctx)
-        self._port = self._server.server_address[1]
-        self.started_at = time.monotonic()
-        self._thread = serve_in_thread(self._server)
-        self.engine.start()
-        return self
+    # start/stop/url: face.HttpFace; the certificate lives with the host's state
+    def _tls_dir(self) -> str:
+        return os.path.join(self.state_dir, "tls")
 
-    def stop(self) -> None:
+    def _started(self) -> None:
+        self.started_at = time.monotonic()
+        self.engine.start()
+        agentsvc.resume(self)
+
+    def _stopping(self) -> None:
         self.engine.stop()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        agentsvc.stop(self)
+
+    def _stopped(self) -> None:
         try:
             self.state.save()
         except OSError:
@@ -115,24 +110,10 @@ class Simulator:
         self.started_at = time.monotonic()
         self.engine.start()
 
-    def __enter__(self) -> "Simulator":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
     def next_seq(self) -> int:
         return next(self._seq)
 
     # ------------------------------------------------------------------ introspection
-    @property
-    def port(self) -> int:
-        return self._port
-
-    @property
-    def url(self) -> str:
-        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self._port}"
-
     @property
     def log(self) -> list[dict]:
         return self.request_log.entries()
@@ -188,6 +169,10 @@ class Simulator:
             return
         resp = self.dispatch(req, has_body)
         entry["status"] = resp.status
+        if knobs.roll(knobs.lost_reply_rate):
+            entry["reply_lost"] = True   # applied, but the client never hears the answer
+            h.drop()
+            return
         h.write(resp)
 
     def dispatch(self, req: Request, has_body: bool) -> Response:

@@ -381,6 +381,22 @@ class Storage:
         return task_created(t, "Release task created", snapshot=snap, tag=tag)
 
 
+# Routes on one dataset or snapshot: (method, path, handler, required body field). The addressing
+# style fills the path in: 0.3.9+ names the object in the query (?name=, release: ?tag=), older
+# generations in the path.
+ADDRESSING = {"query": {"dataset": "/storage/dataset", "snapshot": "/storage/snapshot", "tag": ""},
+              "path": {"dataset": "/storage/datasets/:name", "snapshot": "/storage/snapshots/:snapshot",
+                       "tag": "/:tag"}}
+OBJECT_ROUTES = (("GET", "{dataset}", "dataset_detail", None), ("DELETE", "{dataset}", "destroy", None),
+                 ("PUT", "{dataset}/properties", "set_properties", "properties"),
+                 ("POST", "{dataset}/clone", "clone", "target"), ("POST", "{dataset}/promote", "promote", None),
+                 ("POST", "{dataset}/rename", "rename", "new_name"),
+                 ("POST", "{dataset}/snapshots", "snapshot", "snapshot_name"),
+                 ("DELETE", "{snapshot}", "destroy_snapshot", None), ("POST", "{snapshot}/rollback", "rollback", None),
+                 ("GET", "{snapshot}/holds", "holds", None), ("POST", "{snapshot}/holds", "hold", "tag"),
+                 ("DELETE", "{snapshot}/holds{tag}", "release", None))
+
+
 def register(router, sim):
     s = Storage(sim)
 
@@ -392,36 +408,8 @@ def register(router, sim):
     router.add("GET", "/storage/pools/:pool", s.pool_detail)
     router.add("GET", "/storage/datasets", s.datasets)
     router.add("POST", "/storage/datasets", s.create, needs_body=True, body_fail=destructure("name", "create task"))
-    if s.query_style:
-        ds, snap = "/storage/dataset", "/storage/snapshot"
-        router.add("GET", ds, s.dataset_detail)
-        router.add("DELETE", ds, s.destroy)
-        router.add("PUT", f"{ds}/properties", s.set_properties, needs_body=True,
-                   body_fail=destructure("properties", "create task"))
-        router.add("POST", f"{ds}/clone", s.clone, needs_body=True, body_fail=destructure("target", "create task"))
-        router.add("POST", f"{ds}/promote", s.promote)
-        router.add("POST", f"{ds}/rename", s.rename, needs_body=True, body_fail=destructure("new_name", "create task"))
-        router.add("POST", f"{ds}/snapshots", s.snapshot, needs_body=True,
-                   body_fail=destructure("snapshot_name", "create task"))
-        router.add("DELETE", snap, s.destroy_snapshot)
-        router.add("POST", f"{snap}/rollback", s.rollback)
-        router.add("GET", f"{snap}/holds", s.holds)
-        router.add("POST", f"{snap}/holds", s.hold, needs_body=True, body_fail=destructure("tag", "create task"))
-        router.add("DELETE", f"{snap}/holds", s.release)
-    else:
-        ds, snap = "/storage/datasets/:name", "/storage/snapshots/:snapshot"
-        router.add("GET", ds, s.dataset_detail)
-        router.add("DELETE", ds, s.destroy)
-        router.add("PUT", f"{ds}/properties", s.set_properties, needs_body=True,
-                   body_fail=destructure("properties", "create task"))
-        router.add("POST", f"{ds}/clone", s.clone, needs_body=True, body_fail=destructure("target", "create task"))
-        router.add("POST", f"{ds}/promote", s.promote)
-        router.add("POST", f"{ds}/rename", s.rename, needs_body=True, body_fail=destructure("new_name", "create task"))
-        router.add("POST", f"{ds}/snapshots", s.snapshot, needs_body=True,
-                   body_fail=destructure("snapshot_name", "create task"))
-        router.add("DELETE", snap, s.destroy_snapshot)
-        router.add("POST", f"{snap}/rollback", s.rollback)
-        router.add("GET", f"{snap}/holds", s.holds)
-        router.add("POST", f"{snap}/holds", s.hold, needs_body=True, body_fail=destructure("tag", "create task"))
-        router.add("DELETE", f"{snap}/holds/:tag", s.release)
+    addressing = ADDRESSING["query" if s.query_style else "path"]
+    for method, path, handler, field in OBJECT_ROUTES:
+        router.add(method, path.format(**addressing), getattr(s, handler), needs_body=field is not None,
+                   body_fail=destructure(field, "create task") if field else None)
     return s

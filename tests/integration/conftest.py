@@ -7,15 +7,19 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from zoneweaver_sim import Simulator  # noqa: E402
-from zw_harness import GENERATIONS, admin_key_for, run_play  # noqa: E402
+from zw_harness import GENERATIONS, run_play, simulated_host  # noqa: E402
 
 
 @pytest.fixture(params=GENERATIONS, ids=lambda g: "agent-" + g)
 def sim(request):
-    key = admin_key_for(request.param)
-    with Simulator(generation=request.param, timing="fast", admin_key=key) as simulator:
-        simulator.admin_key = key
+    with simulated_host(request.param) as simulator:
+        yield simulator
+
+
+@pytest.fixture()
+def host():
+    """One simulated host (agent 0.3.9 face) for native runs through its shims (zw_harness.native_play)."""
+    with simulated_host("0.3.9") as simulator:
         yield simulator
 
 

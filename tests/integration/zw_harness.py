@@ -5,6 +5,7 @@ ansible-playbook process and returns the results recorded by the test callback
 (callback_plugins/zw_results.py), as the display would show them.
 """
 
+import contextlib
 import json
 import os
 import subprocess
@@ -20,6 +21,16 @@ GENERATIONS = ("0.3.9", "0.2")
 def admin_key_for(generation):
     """A pre-seeded admin key in the format of that generation."""
     return "wh_integrationTestAdminKey0001" if generation == "0.2" else "hw_AAAAAAAAAAAAAAAA.integration-admin-0001"
+
+
+@contextlib.contextmanager
+def simulated_host(generation="0.3.9"):
+    """A simulator (fast task timing) with a pre-seeded admin key, as `sim.admin_key`."""
+    from zoneweaver_sim import Simulator
+    key = admin_key_for(generation)
+    with Simulator(generation=generation, timing="fast", admin_key=key) as simulator:
+        simulator.admin_key = key
+        yield simulator
 
 
 class PlayResult:
@@ -57,12 +68,13 @@ def ansible_env(tmp_path, results_file, extra=None):
     return env
 
 
-def run_play(tmp_path, tasks, sim=None, extra_args=(), module_defaults=None, env=None, play_vars=None):
-    """Run one play of `tasks` on localhost; return PlayResult."""
+def run_play(tmp_path, tasks, sim=None, extra_args=(), module_defaults=None, env=None, play_vars=None,
+             environment=None):
+    """Run one play of `tasks` on localhost; return PlayResult. `environment`: the play's keyword of that name."""
     defaults = dict(module_defaults or {})
     if sim is not None:
         defaults.setdefault("group/zoneweaver.illumos.agent", {"api_url": sim.url, "api_key": sim.admin_key})
-    play = [{"name": "integration", "hosts": "localhost", "gather_facts": False,
+    play = [{"name": "integration", "hosts": "localhost", "gather_facts": False, "environment": dict(environment or {}),
              "module_defaults": defaults, "vars": dict(play_vars or {}), "tasks": tasks}]
     playbook = tmp_path / "play.yml"
     playbook.write_text(yaml.safe_dump(play, sort_keys=False))
@@ -79,3 +91,21 @@ def run_playbook(tmp_path, playbook, extra_args=(), env=None):
                           timeout=600, check=False)
     results = json.loads(results_file.read_text()) if results_file.exists() else []
     return PlayResult(results, proc.returncode, proc.stdout + proc.stderr)
+
+
+# No agent or Hyperweaver anywhere in the environment (backend=auto must not find one); pipelining
+# (one process per task instead of copy+run+remove) keeps many-task native plays fast.
+NATIVE_ENV = {"ZONEWEAVER_URL": "", "ZONEWEAVER_HYPERWEAVER_URL": "", "ANSIBLE_PIPELINING": "1"}
+
+
+def shims_on_path(sim, directory):
+    """Write the simulator's fake illumos commands into `directory`; return a PATH that finds them first."""
+    sim.write_shims(str(directory))
+    return str(directory) + os.pathsep + os.environ.get("PATH", "")
+
+
+def native_play(tmp_path, sim, tasks, extra_args=(), env=None, module_defaults=None):
+    """Run `tasks` on localhost with the shims first in PATH (the play's `environment:`), so a module's
+    run_command reaches the same simulated host as the agent face; return PlayResult."""
+    return run_play(tmp_path, tasks, extra_args=extra_args, module_defaults=module_defaults,
+                    env=dict(NATIVE_ENV, **(env or {})), environment={"PATH": shims_on_path(sim, tmp_path / "shims")})

@@ -11,12 +11,65 @@ generation (/zones, zone_name, /templates/local, path-style datasets). Otherwise
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import tempfile
+import time
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import (
     AgentError, EndpointMissingError, TransportError)
 
 _CACHE = {}
+# Each task of a play runs in its own forked worker, so _CACHE alone would cost one GET /status per
+# task. The controller (plugin_utils/agent_action.py) names the playbook run's private temporary
+# directory (created 0700 per run, removed at its end); the answer is shared there for SHARED_TTL
+# seconds. Only the generation comes from it: callers that need a fresh /status (bootstrapAvailable,
+# uptime) use AgentApi.refresh_dialect(), which forgets both copies.
+SHARED_TTL = 60.0
+_shared_dir = None
+
+
+def share_between_workers(directory):
+    """Keep detected generations in `directory` (None: in this process only)."""
+    global _shared_dir  # pylint: disable=global-statement
+    _shared_dir = directory
+
+
+def _url_key(url):
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def _shared_path(url):
+    return os.path.join(_shared_dir, "zoneweaver-dialect-%s.json" % _url_key(url)[:32])
+
+
+def _load_shared(url):
+    if not _shared_dir:
+        return None
+    try:
+        with open(_shared_path(url)) as handle:
+            data = json.load(handle)
+        if data["url"] != _url_key(url) or not 0 <= time.time() - data["at"] <= SHARED_TTL:
+            return None
+        return Dialect(data["version"], data["features"], data["status"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _store_shared(url, dialect):
+    if not _shared_dir or not os.path.isdir(_shared_dir):
+        return
+    data = {"url": _url_key(url), "at": time.time(), "version": dialect.version, "features": sorted(dialect.features),
+            "status": dialect.status}
+    try:
+        fd, tmp = tempfile.mkstemp(dir=_shared_dir, prefix=".zoneweaver-dialect-")
+        with os.fdopen(fd, "w") as handle:
+            json.dump(data, handle)
+        os.replace(tmp, _shared_path(url))     # readers see the old file or the new one, never half of one
+    except (OSError, TypeError, ValueError):
+        pass                                   # a cache only: the next task asks the agent again
 
 
 def version_tuple(text):
@@ -96,8 +149,9 @@ class Dialect:
 
 def detect(client):
     """Return the Dialect for client.url, from GET /status (cached per URL)."""
-    cached = _CACHE.get(client.url)
+    cached = _CACHE.get(client.url) or _load_shared(client.url)
     if cached is not None:
+        _CACHE[client.url] = cached
         return cached
     try:
         status = client.get("/status", auth=False)
@@ -109,12 +163,19 @@ def detect(client):
                                  hint="check api_url: it must point at the agent (port 5001 by default)")
         dialect = Dialect(status.get("version"), status.get("features") or (), status)
     _CACHE[client.url] = dialect
+    _store_shared(client.url, dialect)
     return dialect
 
 
 def forget(url):
-    """Drop the cached generation (e.g. after an agent upgrade in the same process)."""
-    _CACHE.pop(str(url).rstrip("/"), None)
+    """Drop the cached generation (e.g. after an agent upgrade), here and for the play's other tasks."""
+    url = str(url).rstrip("/")
+    _CACHE.pop(url, None)
+    if _shared_dir:
+        try:
+            os.remove(_shared_path(url))
+        except OSError:
+            pass
 
 
-__all__ = ["Dialect", "detect", "forget", "version_tuple", "AgentError"]
+__all__ = ["Dialect", "detect", "forget", "share_between_workers", "version_tuple", "AgentError"]

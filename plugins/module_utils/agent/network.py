@@ -25,12 +25,9 @@ resources normalise them.
 
 from __future__ import annotations
 
-import re
-
-from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.lists import wait_visible
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.tasks import task_ids_of
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import AgentError, InputError
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import AgentError
 
 LIST_LIMIT = 10000
 LINKS = "/monitoring/network/interfaces"
@@ -39,30 +36,6 @@ ETHERSTUBS = "/network/etherstubs"
 VLANS = "/network/vlans"
 ADDRESSES = "/network/addresses"
 FORWARDING = "/network/forwarding"
-# dladm: MAXLINKNAMELEN is 32 with the terminating NUL.
-MAX_LINK_NAME = 31
-LINK_RULE = "a datalink name: a letter first, a digit last, letters, digits and '_' between, at most 31 characters"
-# ipadm: the part after the slash of an address object is alphanumeric, starts with a letter.
-ADDROBJ_NAME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9]{0,31}$")
-
-
-def check_link_name(value, what="link"):
-    """Names the agent passes unquoted to dladm/ipadm: refuse anything else."""
-    text = values.check_pattern(value, values.LINK_NAME_RE, what, LINK_RULE)
-    if len(text) > MAX_LINK_NAME:
-        raise InputError("invalid %s %r: %s" % (what, text, LINK_RULE))
-    return text
-
-
-def check_addrobj(value, what="addrobj"):
-    """'vnic0/v4' -> ('vnic0', 'v4'); both parts reach ipadm unquoted."""
-    text = "" if value is None else str(value).strip()
-    interface, sep, name = text.partition("/")
-    rule = "<interface>/<name>, e.g. vnic0/v4: the interface is a datalink name, the name letters and digits"
-    if not sep or not ADDROBJ_NAME_RE.match(name):
-        raise InputError("invalid %s %r: %s" % (what, text, rule))
-    check_link_name(interface, "%s interface" % what)
-    return interface, name
 
 
 def _as_dict(answer):

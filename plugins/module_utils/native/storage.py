@@ -214,8 +214,7 @@ class StorageNativeBackend:
         references from elsewhere; None when the host has no such zone."""
         from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.parsers import zonecfg as zonecfg_parser
         from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.zones import zone_root
-        if self.zones.zone_line(machine) is None:
-            return None
+        # `zonecfg -z Z export` fails for an unknown zone: it alone tells whether the zone exists
         config = self.zones.config(machine)
         if config is None:
             return None

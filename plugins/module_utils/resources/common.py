@@ -6,7 +6,10 @@ and reconciliation after a change whose fate is unknown."""
 
 from __future__ import annotations
 
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import AgentError, AmbiguousMutationError
+import contextlib
+
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import (
+    AgentError, AmbiguousMutationError, TaskError, TaskTimeoutError, ZoneweaverError)
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.options import resolve_backend
 
 RECONCILE_ATTEMPTS = 3
@@ -24,6 +27,41 @@ def finish(ctx, result, before, after):
     if ctx.diff and result["changed"]:
         result["diff"] = {"before": before, "after": after}
     return result
+
+
+def left_changes(exc):
+    """Whether a failed task left the host changed: a task that outran wait_timeout is still
+    running (or queued) and will apply, and a chain that failed at a later step has applied
+    the steps before it (a zone creation's storage and configuration, say)."""
+    return isinstance(exc, TaskTimeoutError) or (isinstance(exc, TaskError) and bool(exc.steps_done))
+
+
+def backend_applied(backend, exc):
+    """Whether this run's backend had changed the host before `exc`: a native backend's runner
+    keeps the mutating commands that succeeded; an agent backend keeps the task ids of the
+    mutations the agent accepted (`tasks`, in order), of which those before the failing task
+    had completed (tasks are waited for in order)."""
+    if getattr(getattr(backend, "runner", None), "applied", None):
+        return True
+    ids = [t.get("task_id") for t in getattr(backend, "tasks", None) or ()]
+    failing = getattr(exc, "task_id", None)
+    if failing in ids:
+        return ids.index(failing) > 0
+    return bool(ids)
+
+
+@contextlib.contextmanager
+def report_partial_change(applied):
+    """A run of several mutating steps that fails part way still reports changed=true when
+    `applied(exc)` says an earlier step was applied, or the failing task left changes
+    (left_changes): the task fails all the same, but the user sees that the host is no longer
+    as it was."""
+    try:
+        yield
+    except ZoneweaverError as exc:
+        if left_changes(exc) or applied(exc):
+            exc.changed = True
+        raise
 
 
 def reconcile(ctx, attempt):

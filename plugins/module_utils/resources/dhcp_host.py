@@ -22,7 +22,7 @@ import re
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import AgentError, InputError, TaskError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import finish, new_result, reconcile
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.dhcp_subnet import ipv4, plans_only
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.dhcp_subnet import plans_only
 
 # dhcpd.conf `host` names as the agent writes them: no spaces, braces, quotes or shell characters.
 HOSTNAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.\-]{0,251}[A-Za-z0-9])?$")
@@ -36,7 +36,7 @@ def normalize_spec(params):
     if params.get("mac") is not None:
         spec["mac"] = values.normalize_mac(params["mac"], "mac")
     if params.get("ip") is not None:
-        spec["ip"] = ipv4(params["ip"], "ip")
+        spec["ip"] = values.ipv4_address(params["ip"], "ip")
     if (params.get("state") or "present") == "present":
         missing = [key for key in ("mac", "ip") if key not in spec]
         if missing:

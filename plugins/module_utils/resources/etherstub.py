@@ -13,11 +13,12 @@ its lists do not lag, so the waits return at once.
 
 from __future__ import annotations
 
+from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.lists import wait_visible
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import already_exists, check_link_name
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import already_exists
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import ConflictError, InputError, NotFoundError, ZoneweaverError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import (
-    finish, new_result, preflight, reconcile, select_backend)
+    backend_applied, finish, new_result, preflight, reconcile, report_partial_change, select_backend)
 
 STATES = ("present", "absent")
 
@@ -26,7 +27,7 @@ def normalize_spec(params):
     state = params.get("state") or "present"
     if state not in STATES:
         raise InputError("state must be one of %s, got %r" % (", ".join(STATES), state))
-    return {"name": check_link_name(params.get("name"), "etherstub name"), "state": state,
+    return {"name": values.check_link_name(params.get("name"), "etherstub name"), "state": state,
             "force": bool(params.get("force"))}
 
 
@@ -53,7 +54,8 @@ class EtherstubResource:
 
     def ensure(self, params):
         spec = normalize_spec(params)
-        return reconcile(self.ctx, lambda: self._ensure_once(spec, params))
+        with report_partial_change(lambda exc: backend_applied(self.backend, exc)):
+            return reconcile(self.ctx, lambda: self._ensure_once(spec, params))
 
     def _read(self, name):
         return find(self.backend.etherstubs(), name)

@@ -19,10 +19,9 @@ from __future__ import annotations
 import ipaddress
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import check_addrobj
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import ConflictError, InputError, NotFoundError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import (
-    finish, new_result, preflight, reconcile, select_backend)
+    backend_applied, finish, new_result, preflight, reconcile, report_partial_change, select_backend)
 
 STATES = ("present", "absent", "enabled", "disabled")
 TYPES = ("static", "dhcp", "addrconf")
@@ -33,7 +32,7 @@ def normalize_spec(params):
     state = params.get("state") or "present"
     if state not in STATES:
         raise InputError("state must be one of %s, got %r" % (", ".join(STATES), state))
-    interface, name = check_addrobj(params.get("addrobj"))
+    interface, name = values.check_addrobj(params.get("addrobj"))
     spec = {"addrobj": "%s/%s" % (interface, name), "interface": interface, "state": state,
             "recreate": bool(params.get("recreate"))}
     kind = params.get("type")
@@ -100,7 +99,8 @@ class IpAddressResource:
 
     def ensure(self, params):
         spec = normalize_spec(params)
-        return reconcile(self.ctx, lambda: self._ensure_once(spec, params))
+        with report_partial_change(lambda exc: backend_applied(self.backend, exc)):
+            return reconcile(self.ctx, lambda: self._ensure_once(spec, params))
 
     def _read(self, addrobj):
         return find(self.backend.addresses(), addrobj)

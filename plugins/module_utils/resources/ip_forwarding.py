@@ -20,10 +20,10 @@ ipv4-forwarding|ipv6-forwarding` and `ipadm set-ifprop -p forwarding=on|off
 
 from __future__ import annotations
 
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import check_link_name
+from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import InputError, ZoneweaverError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import (
-    finish, new_result, preflight, reconcile, select_backend)
+    backend_applied, finish, new_result, preflight, reconcile, report_partial_change, select_backend)
 
 _ON = frozenset(("enabled", "on", "yes", "true", "1"))
 _OFF = frozenset(("disabled", "off", "no", "false", "0"))
@@ -42,7 +42,7 @@ def normalize_spec(params):
                 entry = {"name": entry}
             if not isinstance(entry, dict) or not entry.get("name"):
                 raise InputError("%s needs a name (an IP interface such as igb0)" % what)
-            name = check_link_name(entry["name"], what + ".name")
+            name = values.check_link_name(entry["name"], what + ".name")
             enabled = entry.get("enabled")
             enabled = True if enabled is None else bool(enabled)
             if wanted.get(name, enabled) != enabled:
@@ -141,7 +141,8 @@ class IpForwardingResource:
 
     def ensure(self, params):
         spec = normalize_spec(params)
-        return reconcile(self.ctx, lambda: self._ensure_once(spec, params))
+        with report_partial_change(lambda exc: backend_applied(self.backend, exc)):
+            return reconcile(self.ctx, lambda: self._ensure_once(spec, params))
 
     def _ensure_once(self, spec, params):
         wait, timeout = params.get("wait", True), params.get("wait_timeout") or 600

@@ -16,7 +16,7 @@ import time
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import InputError, ZoneweaverError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.parsers.svccfg import (
-    STRING_TYPES, parse_listprop, setprop_value)
+    PROPERTY_TYPES, STRING_TYPES, parse_listprop, setprop_value)
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.parsers.svcs import parse_state
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import finish, new_result
 
@@ -26,7 +26,7 @@ POLL_SECONDS = 0.5
 
 def check_input(params):
     name = params["name"]
-    if not name or name.startswith("-") or any(c.isspace() for c in name):
+    if not name or name.startswith("-") or any(c.isspace() or not c.isprintable() for c in name):
         raise InputError("name: %r is not an SMF service or instance (FMRI or pattern)" % (name,))
     for prop in params.get("properties") or []:
         pname = prop["name"]
@@ -35,8 +35,11 @@ def check_input(params):
         values = prop["value"] if isinstance(prop["value"], list) else [prop["value"]]
         if any(isinstance(v, (dict, list)) or v is None for v in values):
             raise InputError("properties: %s must be a value or a list of values" % pname)
-        if prop.get("type") and not prop["type"].replace("_", "").isalnum():
-            raise InputError("properties: %r is not an SMF property type" % prop["type"])
+        if any("\x00" in _text(v) for v in values):   # no command argument can carry it
+            raise InputError("properties: a value of %s contains a NUL character" % pname)
+        if prop.get("type") and prop["type"] not in PROPERTY_TYPES:
+            raise InputError("properties: %r is not an SMF property type (one of %s)"
+                             % (prop["type"], ", ".join(sorted(PROPERTY_TYPES))))
 
 
 def _text(value):

@@ -16,10 +16,10 @@ which gives a VLAN without a name the agent's name, so both backends agree.
 from __future__ import annotations
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import already_exists, check_link_name
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import already_exists
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import ConflictError, InputError, NotFoundError, ZoneweaverError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import (
-    finish, new_result, preflight, reconcile, select_backend)
+    backend_applied, finish, new_result, preflight, reconcile, report_partial_change, select_backend)
 
 STATES = ("present", "absent")
 
@@ -31,11 +31,11 @@ def normalize_spec(params):
     spec = {"state": state, "name": None, "recreate": bool(params.get("recreate")),
             "force": bool(params.get("force"))}
     if params.get("name") is not None:
-        spec["name"] = check_link_name(params["name"], "VLAN name")
+        spec["name"] = values.check_link_name(params["name"], "VLAN name")
     if params.get("vid") is not None:
         spec["vid"] = values.check_vlan_id(params["vid"], "vid")
     if params.get("link") is not None:
-        spec["link"] = check_link_name(params["link"], "link")
+        spec["link"] = values.check_link_name(params["link"], "link")
     if state == "present" and ("vid" not in spec or "link" not in spec):
         raise InputError("a VLAN needs vid and link (the link it tags traffic on, such as igb0)")
     if state == "absent" and spec["name"] is None and ("vid" not in spec or "link" not in spec):
@@ -85,7 +85,8 @@ class VlanResource:
 
     def ensure(self, params):
         spec = normalize_spec(params)
-        return reconcile(self.ctx, lambda: self._ensure_once(spec, params))
+        with report_partial_change(lambda exc: backend_applied(self.backend, exc)):
+            return reconcile(self.ctx, lambda: self._ensure_once(spec, params))
 
     def _ensure_once(self, spec, params):
         wait, timeout = params.get("wait", True), params.get("wait_timeout") or 600

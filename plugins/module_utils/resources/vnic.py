@@ -22,11 +22,11 @@ import re
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.lists import wait_visible
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import already_exists, check_link_name
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import already_exists
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import (
     ConflictError, InputError, NotFoundError, ZoneweaverError)
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import (
-    finish, new_result, preflight, reconcile, select_backend)
+    backend_applied, finish, new_result, preflight, reconcile, report_partial_change, select_backend)
 
 STATES = ("present", "absent")
 MAC_MODES = ("auto", "random", "factory")
@@ -115,7 +115,7 @@ def normalize_spec(params):
     spec = {"name": check_vnic_name(params.get("name")), "state": state,
             "recreate": bool(params.get("recreate"))}
     if params.get("link") is not None:
-        spec["link"] = check_link_name(params["link"], "link")
+        spec["link"] = values.check_link_name(params["link"], "link")
     if params.get("vlan_id") is not None:
         spec["vlan_id"] = values.check_vlan_id(params["vlan_id"])
     mac = params.get("mac_address")
@@ -215,7 +215,8 @@ class VnicResource:
 
     def ensure(self, params):
         spec = normalize_spec(params)
-        return reconcile(self.ctx, lambda: self._ensure_once(spec, params))
+        with report_partial_change(lambda exc: backend_applied(self.backend, exc)):
+            return reconcile(self.ctx, lambda: self._ensure_once(spec, params))
 
     def _read(self, name):
         return find(self.backend.vnics(), name)

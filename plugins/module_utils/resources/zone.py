@@ -14,7 +14,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.tasks import task_ids_of
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import InputError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import (
-    finish, new_result, reconcile, select_backend)
+    backend_applied, finish, new_result, reconcile, report_partial_change, select_backend)
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_view import (
     normalize_nic, normalize_vcpus, public_view)
 
@@ -363,7 +363,9 @@ class ZoneResource:
         spec = normalize_spec(params)
         state = params.get("state") or "present"
         check_state(spec, state)
-        return reconcile(self.ctx, lambda: self._ensure_once(spec, state, params))
+        # stop, modify, start; storage, config, install, finalize: a failure part way reports changed
+        with report_partial_change(lambda exc: bool(self.tasks) or backend_applied(self.backend, exc)):
+            return reconcile(self.ctx, lambda: self._ensure_once(spec, state, params))
 
     def _ensure_once(self, spec, state, params):
         wait, timeout = params.get("wait", True), params.get("wait_timeout") or 600

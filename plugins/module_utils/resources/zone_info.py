@@ -22,7 +22,6 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_
 MAX_CONCURRENCY = 8
 ZONE_STATUSES = ("configured", "incomplete", "installed", "ready", "running", "shutting_down", "down",
                  "suspended")
-BRANDS = ("bhyve", "lx", "lipkg", "sparse", "pkgsrc", "kvm")
 LIST_FILTERS = ("status", "tag", "brand", "name_pattern")
 
 
@@ -39,8 +38,8 @@ def normalize_query(params):
     if status is not None and status not in ZONE_STATUSES:
         raise InputError("status must be one of %s, got %r" % (", ".join(ZONE_STATUSES), status))
     brand = params.get("brand")
-    if brand is not None and brand not in BRANDS:
-        raise InputError("brand must be one of %s, got %r" % (", ".join(BRANDS), brand))
+    if brand is not None and brand not in values.BRANDS:
+        raise InputError("brand must be one of %s, got %r" % (", ".join(values.BRANDS), brand))
     tag = params.get("tag")
     if tag is not None:
         values.check_pattern(tag, values.TAG_RE, "tag", "letters, digits and ._:=@+-")

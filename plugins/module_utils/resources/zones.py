@@ -189,7 +189,7 @@ class ZonesResource:
             backend = self.backend_factory(self.apis.get())
             result = ZoneResource(backend, ctx).ensure(item)
         except ZoneweaverError as exc:
-            result = dict(exc.to_result(), failed=True, changed=False, actions=[])
+            result = dict(dict(exc.to_result(), changed=exc.changed), failed=True, actions=[])
         except Exception as exc:  # a bug in one zone's run must not hide the others' results
             result = {"failed": True, "changed": False, "actions": [],
                       "msg": "unexpected error in zoneweaver.illumos: %s" % exc}

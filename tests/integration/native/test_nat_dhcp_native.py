@@ -9,11 +9,8 @@ the fake commands work on the same files.
 
 import os
 
-import pytest
-import yaml
-
-from zoneweaver_sim import Simulator, natdhcp
-from zw_harness import admin_key_for, run_playbook
+from zoneweaver_sim import natdhcp
+from zw_harness import native_play
 
 RULE = "map igb0 10.190.190.0/24 -> 0/32 portmap tcp/udp auto"
 HAND_IPNAT = "# rules written by hand\nbimap igb0 192.168.50.0/24 -> 203.0.113.0/24\n\n# keep this comment\n"
@@ -24,25 +21,6 @@ IPF = "svc:/network/ipfilter:default"
 DHCP = "svc:/network/service/dhcp:ipv4"
 SUBNET = {"subnet": "10.190.190.0/24", "router": "10.190.190.1", "range_start": "10.190.190.10",
           "range_end": "10.190.190.254", "dns": ["9.9.9.9"]}
-
-
-@pytest.fixture()
-def host():
-    key = admin_key_for("0.3.9")
-    with Simulator(generation="0.3.9", timing="fast", admin_key=key) as simulator:
-        simulator.admin_key = key
-        yield simulator
-
-
-def native_play(tmp_path, sim, tasks, extra_args=()):
-    """Run `tasks` on localhost with the shims first in PATH (play-level `environment`)."""
-    shims = tmp_path / "shims"
-    sim.write_shims(str(shims))
-    play = [{"name": "native", "hosts": "localhost", "gather_facts": False,
-             "environment": {"PATH": str(shims) + os.pathsep + os.environ.get("PATH", "")}, "tasks": tasks}]
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(yaml.safe_dump(play, sort_keys=False))
-    return run_playbook(tmp_path, str(playbook), extra_args, env={"ZONEWEAVER_URL": ""})
 
 
 def conf(sim, which):

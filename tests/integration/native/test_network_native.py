@@ -15,40 +15,17 @@ collection's own messages.
 
 from __future__ import annotations
 
-import os
+import functools
 
 import pytest
-import yaml
 
-from zoneweaver_sim import Simulator
-from zw_harness import GENERATIONS, admin_key_for, run_playbook
+import zw_harness
+from zw_harness import GENERATIONS, simulated_host
 
 MODULES = ("etherstub", "vnic", "vlan", "ip_address", "ip_forwarding", "network_info")
-
-
-@pytest.fixture()
-def host():
-    key = admin_key_for("0.3.9")
-    with Simulator(generation="0.3.9", timing="fast", admin_key=key) as simulator:
-        simulator.admin_key = key
-        yield simulator
-
-
-def native_play(tmp_path, sim, tasks, extra_args=(), env=None):
-    """Run `tasks` on localhost with the shims first in PATH (play-level `environment`);
-    every network module defaults to backend=native (the pattern of test_zone_native.py)."""
-    shims = tmp_path / "shims"
-    sim.write_shims(str(shims))
-    play = [{"name": "native", "hosts": "localhost", "gather_facts": False,
-             "environment": {"PATH": str(shims) + os.pathsep + os.environ.get("PATH", "")},
-             "module_defaults": {"zoneweaver.illumos." + m: {"backend": "native"} for m in MODULES},
-             "tasks": tasks}]
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(yaml.safe_dump(play, sort_keys=False))
-    # No agent anywhere in the environment: backend=auto must not find one. Pipelining (one
-    # process per task instead of copy+run+remove) keeps these many-task plays fast.
-    env = dict({"ZONEWEAVER_URL": "", "ANSIBLE_PIPELINING": "1"}, **(env or {}))
-    return run_playbook(tmp_path, str(playbook), extra_args, env=env)
+# every network module defaults to backend=native in these plays
+native_play = functools.partial(zw_harness.native_play,
+                                module_defaults={"zoneweaver.illumos." + m: {"backend": "native"} for m in MODULES})
 
 
 def task(module, title, check=False, ignore=False, **options):
@@ -443,9 +420,8 @@ SECTIONS = ["vnics", "etherstubs", "vlans", "addresses", "forwarding"]
 @pytest.mark.parametrize("generation", GENERATIONS, ids=lambda g: "agent-" + g)
 def test_one_host_two_backends(tmp_path, generation):
     """A network built natively reads the same through the agent, and the agent's reads as unchanged natively."""
-    key = admin_key_for(generation)
-    with Simulator(generation=generation, timing="fast", admin_key=key) as sim:
-        agent = {"backend": "agent", "api_url": sim.url, "api_key": key}
+    with simulated_host(generation) as sim:
+        agent = {"backend": "agent", "api_url": sim.url, "api_key": sim.admin_key}
         build = [
             task("etherstub", "stub", name="zwstub0"),
             task("vnic", "host vnic", name="zwhost0", link="zwstub0"),

@@ -5,13 +5,9 @@ with the simulator's fake `zfs`/`zpool`/`zoneadm`/`zonecfg` first in PATH, so th
 module's run_command reaches the same simulated host as the agent face.
 """
 
-import os
-
 import pytest
-import yaml
 
-from zoneweaver_sim import Simulator
-from zw_harness import GENERATIONS, admin_key_for, run_playbook
+from zw_harness import GENERATIONS, native_play, simulated_host
 
 PARENT = "rpool/ntest"
 CHILD = PARENT + "/child"
@@ -19,27 +15,6 @@ VOLUME = "rpool/ntest-vol"
 G = 1024 ** 3
 PROPS = {"compression": "lz4", "quota": "10G", "atime": "off", "com.example:owner": "ops"}
 ZONE = "0001--snap01.example.com"
-
-
-@pytest.fixture()
-def host():
-    key = admin_key_for("0.3.9")
-    with Simulator(generation="0.3.9", timing="fast", admin_key=key) as simulator:
-        simulator.admin_key = key
-        yield simulator
-
-
-def native_play(tmp_path, sim, tasks, extra_args=(), env=None):
-    """Run `tasks` on localhost with the shims first in PATH (the pattern of test_zone_native.py)."""
-    shims = tmp_path / "shims"
-    sim.write_shims(str(shims))
-    play = [{"name": "native", "hosts": "localhost", "gather_facts": False,
-             "environment": {"PATH": str(shims) + os.pathsep + os.environ.get("PATH", "")}, "tasks": tasks}]
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(yaml.safe_dump(play, sort_keys=False))
-    # No agent anywhere in the environment: backend=auto must not find one.
-    return run_playbook(tmp_path, str(playbook), extra_args,
-                        env=dict({"ZONEWEAVER_URL": "", "ZONEWEAVER_HYPERWEAVER_URL": ""}, **(env or {})))
 
 
 def task(module, title, check=False, ignore=False, **options):
@@ -354,13 +329,11 @@ def end_state(sim):
 
 @pytest.mark.parametrize("generation", GENERATIONS, ids=lambda g: "agent-" + g)
 def test_both_backends_reach_the_same_end_state(tmp_path, generation):
-    key = admin_key_for(generation)
-    with Simulator(generation=generation, timing="fast", admin_key=key) as agent_host, \
-            Simulator(generation="0.3.9", timing="fast", admin_key=admin_key_for("0.3.9")) as native_host:
+    with simulated_host(generation) as agent_host, simulated_host("0.3.9") as native_host:
         (tmp_path / "agent").mkdir()
         (tmp_path / "native").mkdir()
         by_agent = native_play(tmp_path / "agent", agent_host,
-                               scenario({"backend": "agent", "api_url": agent_host.url, "api_key": key}))
+                               scenario({"backend": "agent", "api_url": agent_host.url, "api_key": agent_host.admin_key}))
         by_native = native_play(tmp_path / "native", native_host, scenario({"backend": "native"}))
         assert by_agent.rc == 0, by_agent.output
         assert by_native.rc == 0, by_native.output

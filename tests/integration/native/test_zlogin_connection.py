@@ -17,9 +17,8 @@ import sys
 import pytest
 import yaml
 
-from zoneweaver_sim import Simulator
 from zoneweaver_sim.commands.zlogin import zone_root
-from zw_harness import admin_key_for, run_playbook
+from zw_harness import NATIVE_ENV, run_playbook, shims_on_path, simulated_host
 
 ZONE = "0001--web01.example.com"
 STOPPED = "0002--db01.example.com"
@@ -30,12 +29,9 @@ HOSTILE = ["a b", "it's", "$HOME", "`id`", "; echo pwned", "new\nline", "\\back"
 @pytest.fixture(scope="module")
 def host(tmp_path_factory):
     """One simulated global zone with a running native zone, an installed one and a running bhyve zone."""
-    key = admin_key_for("0.3.9")
     tmp_path = tmp_path_factory.mktemp("zones")
-    with Simulator(generation="0.3.9", timing="fast", admin_key=key) as sim:
-        shims = tmp_path / "shims"
-        sim.write_shims(str(shims))
-        sim.shims_path = str(shims) + os.pathsep + os.environ.get("PATH", "")
+    with simulated_host("0.3.9") as sim:
+        sim.shims_path = shims_on_path(sim, tmp_path / "shims")
         native = {"backend": "native", "boot_disk": {"type": "none"}}
         tasks = [
             {"name": "native zone", "zoneweaver.illumos.zone": dict(native, name=ZONE, brand="sparse", state="running")},
@@ -48,7 +44,7 @@ def host(tmp_path_factory):
                  "environment": {"PATH": sim.shims_path}, "tasks": tasks}]
         playbook = tmp_path / "zones.yml"
         playbook.write_text(yaml.safe_dump(play, sort_keys=False))
-        run = run_playbook(tmp_path, str(playbook), env={"ZONEWEAVER_URL": ""})
+        run = run_playbook(tmp_path, str(playbook), env=NATIVE_ENV)
         assert run.rc == 0, run.output
         assert run["native zone"]["zone"]["status"] == "running"
         assert run["stopped zone"]["zone"]["status"] == "installed"

@@ -5,39 +5,15 @@ The play runs on localhost over the local connection; PATH (the play's
 the module's run_command reaches the same simulated host as the agent face.
 """
 
-import os
-
 import pytest
-import yaml
 
-from zoneweaver_sim import Simulator
-from zw_harness import GENERATIONS, admin_key_for, run_playbook
+from zw_harness import GENERATIONS, native_play, simulated_host
 
 ZONE = "0001--web01.example.com"
 ROOT = "rpool/zones/" + ZONE
 CREATE = dict(state="running", vcpus=2, ram="2G", autoboot=False, boot_disk={"type": "blank", "size": "20G"},
               nics=[{"global_nic": "igb0", "vlan_id": 20}], tags=["web", "demo"], notes="native integration",
               disks=[{"size": "5G"}], cdroms=["/iso/debian.iso"])
-
-
-@pytest.fixture()
-def host():
-    key = admin_key_for("0.3.9")
-    with Simulator(generation="0.3.9", timing="fast", admin_key=key) as simulator:
-        simulator.admin_key = key
-        yield simulator
-
-
-def native_play(tmp_path, sim, tasks, extra_args=(), env=None):
-    """Run `tasks` on localhost with the shims first in PATH (play-level `environment`)."""
-    shims = tmp_path / "shims"
-    sim.write_shims(str(shims))
-    play = [{"name": "native", "hosts": "localhost", "gather_facts": False,
-             "environment": {"PATH": str(shims) + os.pathsep + os.environ.get("PATH", "")}, "tasks": tasks}]
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(yaml.safe_dump(play, sort_keys=False))
-    # No agent anywhere in the environment: backend=auto must not find one.
-    return run_playbook(tmp_path, str(playbook), extra_args, env=dict({"ZONEWEAVER_URL": ""}, **(env or {})))
 
 
 def zone_task(name, check=False, **options):
@@ -229,9 +205,8 @@ def test_auto_without_api_url_is_native_and_zone_info_lists(tmp_path, host):
 @pytest.mark.parametrize("generation", GENERATIONS, ids=lambda g: "agent-" + g)
 def test_one_host_two_faces(tmp_path, generation):
     """A zone made natively is read through the agent, and one made through the agent natively."""
-    key = admin_key_for(generation)
-    with Simulator(generation=generation, timing="fast", admin_key=key) as sim:
-        agent = {"api_url": sim.url, "api_key": key}
+    with simulated_host(generation) as sim:
+        agent = {"api_url": sim.url, "api_key": sim.admin_key}
         run = native_play(tmp_path, sim, [
             zone_task("native create", **CREATE),
             {"name": "agent reads it", "zoneweaver.illumos.zone_info": dict(agent, name=ZONE), "register": "a"},

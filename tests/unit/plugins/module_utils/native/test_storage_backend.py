@@ -305,9 +305,11 @@ def test_machine_snapshots_are_grouped_like_the_agents():
          "dataset_names": [ROOT], "used_bytes": 0, "holds": 0}]
     # same second: only createtxg tells s2 is newer
     assert newer_than("s1", rows) == ["s2"] and newer_than("s2", rows) == []
-    gone = (1, "", "zoneadm: %s: No such zone configured\n" % ZONE)
-    missing = FakeHost().on("zoneadm", "-z", ZONE, "list", "-p", answers=[gone])
+    # zonecfg alone tells an unknown zone (one read fewer than asking zoneadm too)
+    gone = (1, "", "%s: No such zone configured\n" % ZONE)
+    missing = FakeHost().on("zonecfg", "-z", ZONE, "export", answers=[gone])
     assert native(missing).list_machine_snapshots(ZONE) is None
+    assert [argv[0] for argv in missing.calls] == ["zonecfg"]
 
 
 def test_machine_snapshot_create_describe_delete_restore_commands():

@@ -143,3 +143,18 @@ def test_bad_input_refused_with_clear_message(params, needle):
     with pytest.raises(InputError) as err:
         spec(**params)
     assert needle in str(err.value)
+
+
+@pytest.mark.parametrize("have", [None, ""])
+def test_empty_notes_equal_no_notes(have):
+    # the native backend reads an empty note back as None; the agent answers "" or null
+    DETAIL["machine_info"]["notes"] = have
+    try:
+        assert config_changes(spec(notes=""), view())[0] == {}
+        changes, before, after = config_changes(spec(notes="db"), view())
+        assert changes == {"notes": "db"} and (before, after) == ({"notes": have}, {"notes": "db"})
+    finally:
+        DETAIL["machine_info"]["notes"] = None
+    changes = config_changes(spec(notes=""), view_from_agent(dict(DETAIL, machine_info=dict(
+        DETAIL["machine_info"], notes="old")), A))[0]
+    assert changes == {"notes": ""}     # clearing a note is still a change
