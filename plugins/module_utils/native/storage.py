@@ -115,7 +115,9 @@ class StorageNativeBackend:
         snapshots are only listed with kind='snapshot'. A missing root raises CommandError
         (`cannot open 'x': dataset does not exist`), as the agent answers 500 for it.
         """
-        argv = ["zfs", "list", "-H", "-p", "-o", ",".join(LIST_FIELDS)]
+        # Snapshots also carry their hold count, so a caller can skip `zfs holds` for the common case of none.
+        fields = LIST_FIELDS + ("userrefs",) if kind == "snapshot" else LIST_FIELDS
+        argv = ["zfs", "list", "-H", "-p", "-o", ",".join(fields)]
         if root is not None:
             if recursive:
                 argv.append("-r")
@@ -124,7 +126,7 @@ class StorageNativeBackend:
         argv += ["-t", kind or DATASET_TYPES]
         if root is not None:
             argv.append(root)
-        rows = zfs_parser.parse_list(self.runner.read(argv).stdout, fields=LIST_FIELDS)
+        rows = zfs_parser.parse_list(self.runner.read(argv).stdout, fields=fields)
         out = []
         for row in sorted(rows, key=sort_key):
             row.pop("createtxg", None)

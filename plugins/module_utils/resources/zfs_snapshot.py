@@ -92,7 +92,8 @@ class ZfsSnapshotResource:
         row = next((r for r in rows if r.get("name") == spec["name"]), None)
         if row is None:
             return dataset, None, rows
-        holds = self.backend.list_holds(spec["name"])
+        # A listing that carries the hold count (native) saves the holds read when there are none.
+        holds = [] if row.get("userrefs") == 0 else self.backend.list_holds(spec["name"])
         snap = {"name": spec["name"], "dataset": spec["dataset"], "snapshot": spec["snapshot"],
                 "used": row.get("used"), "refer": row.get("refer"), "holds": holds or [],
                 "newer_snapshots": newer_snapshots(spec["name"], rows)}

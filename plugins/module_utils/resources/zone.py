@@ -409,6 +409,8 @@ class ZoneResource:
             self._record(self.backend.power(name, "start", wait, timeout))
         elif plan.restart:
             self._record(self.backend.power(name, "restart", wait, timeout))
+        if not (plan.stop_first or plan.changes or plan.start or plan.restart):
+            return self._finish(result, plan.before, plan.after, actual)  # nothing done: the first read stands
         return self._finish(result, plan.before, plan.after, self.backend.read(name) if wait else None)
 
     def _preflight(self, hook, *args):

@@ -17,6 +17,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_
     ZoneSnapshotResource, newer_than, normalize_spec as zone_snapshot_spec)
 
 LIST = ("zfs", "list", "-H", "-p", "-o", "name,type,used,avail,refer,mountpoint,createtxg")
+LIST_SNAPSHOTS = ("zfs", "list", "-H", "-p", "-o", "name,type,used,avail,refer,mountpoint,createtxg,userrefs")
 GET = ("zfs", "get", "-H", "-p", "-o", "name,property,value,source", "all")
 NO_DATASET = (1, "", "cannot open 'rpool/x': dataset does not exist\n")
 ZONE = "0001--web01.example.com"
@@ -80,16 +81,17 @@ def test_pools_in_the_agent_shape():
 
 def test_list_datasets_commands_and_agent_order():
     # printed in a different order than the agent's: the backend sorts (name components, snapshots by createtxg)
-    text = ("rpool/a@zeta\tsnapshot\t0\t-\t100\t-\t7\n"
-            "rpool/a-b\tfilesystem\t10\t90\t10\t/rpool/a-b\t3\n"
-            "rpool/a\tfilesystem\t200\t900\t100\t/rpool/a\t2\n"
-            "rpool/a@alpha\tsnapshot\t0\t-\t100\t-\t9\n"
-            "rpool/a/vol\tvolume\t50\t900\t50\t-\t4\n")
-    host = FakeHost().on(*LIST + ("-r", "-t", "snapshot", "rpool/a"), answers=[(0, text, "")])
+    text = ("rpool/a@zeta\tsnapshot\t0\t-\t100\t-\t7\t0\n"
+            "rpool/a-b\tfilesystem\t10\t90\t10\t/rpool/a-b\t3\t-\n"
+            "rpool/a\tfilesystem\t200\t900\t100\t/rpool/a\t2\t-\n"
+            "rpool/a@alpha\tsnapshot\t0\t-\t100\t-\t9\t1\n"
+            "rpool/a/vol\tvolume\t50\t900\t50\t-\t4\t-\n")
+    host = FakeHost().on(*LIST_SNAPSHOTS + ("-r", "-t", "snapshot", "rpool/a"), answers=[(0, text, "")])
     rows = native(host).list_datasets(root="rpool/a", kind="snapshot", recursive=True)
     assert [r["name"] for r in rows] == ["rpool/a", "rpool/a@zeta", "rpool/a@alpha", "rpool/a/vol", "rpool/a-b"]
     assert rows[0] == {"name": "rpool/a", "type": "filesystem", "used": 200, "avail": 900, "refer": 100,
-                       "mountpoint": "/rpool/a"}
+                       "mountpoint": "/rpool/a", "userrefs": None}
+    assert rows[1]["userrefs"] == 0 and rows[2]["userrefs"] == 1
     assert rows[1]["avail"] is None and rows[1]["mountpoint"] is None and rows[3]["mountpoint"] is None
     backend = native(FakeHost())
     backend.list_datasets()
@@ -100,7 +102,7 @@ def test_list_datasets_commands_and_agent_order():
     assert backend.runner.executed == [
         "zfs list -H -p -o name,type,used,avail,refer,mountpoint,createtxg -t filesystem,volume",
         "zfs list -H -p -o name,type,used,avail,refer,mountpoint,createtxg -t filesystem,volume rpool/a",
-        "zfs list -H -p -o name,type,used,avail,refer,mountpoint,createtxg -d 1 -t snapshot rpool/a",
+        "zfs list -H -p -o name,type,used,avail,refer,mountpoint,createtxg,userrefs -d 1 -t snapshot rpool/a",
         "zfs list -H -p -o name,type,used,avail,refer,mountpoint,createtxg -r -t filesystem,volume rpool/a",
         "zfs list -H -p -o name,type,used,avail,refer,mountpoint,createtxg -t volume"]
 
@@ -235,8 +237,8 @@ def test_dataset_resource_refuses_destroy_with_children_before_any_change():
 
 def test_snapshot_resource_rollback_guard_and_holds():
     host = FakeHost().on(*GET + ("rpool/a",), answers=[get_answer("rpool/a", *FS_PROPS + (("written", "4096", "-"),))])
-    host.on(*LIST + ("-r", "-t", "snapshot", "rpool/a"), answers=[(0, (
-        "rpool/a@new\tsnapshot\t0\t-\t1\t-\t9\nrpool/a@old\tsnapshot\t0\t-\t1\t-\t5\n"), "")])
+    host.on(*LIST_SNAPSHOTS + ("-r", "-t", "snapshot", "rpool/a"), answers=[(0, (
+        "rpool/a@new\tsnapshot\t0\t-\t1\t-\t9\t0\nrpool/a@old\tsnapshot\t0\t-\t1\t-\t5\t1\n"), "")])
     host.on("zfs", "holds", "-H", "rpool/a@old", answers=[(0, "rpool/a@old\tkeep\tWed Nov 22 07:52 2023\n", "")])
     spec = snapshot_spec({"name": "rpool/a@old", "rollback": True})
     with pytest.raises(InputError, match=r"newer snapshots exist \(rpool/a@new\)"):
@@ -246,6 +248,14 @@ def test_snapshot_resource_rollback_guard_and_holds():
     assert result["actions"] == ["roll back rpool/a to old destroying rpool/a@new", "hold pin", "release keep"]
     assert host.changes() == [["zfs", "rollback", "-r", "rpool/a@old"], ["zfs", "hold", "pin", "rpool/a@old"],
                               ["zfs", "release", "keep", "rpool/a@old"]]
+
+
+def test_snapshot_without_holds_is_read_without_zfs_holds():
+    host = FakeHost().on(*GET + ("rpool/a",), answers=[get_answer("rpool/a", *FS_PROPS)])
+    host.on(*LIST_SNAPSHOTS + ("-r", "-t", "snapshot", "rpool/a"), answers=[(0, "rpool/a@s\tsnapshot\t0\t-\t1\t-\t5\t0\n", "")])
+    result = ZfsSnapshotResource(native(host), Ctx()).ensure(snapshot_spec({"name": "rpool/a@s"}), {})
+    assert result["changed"] is False
+    assert [c[:2] for c in host.calls] == [["zfs", "get"], ["zfs", "list"]]   # two reads, no `zfs holds`
 
 
 def test_storage_info_natively_without_any_agent_option():
