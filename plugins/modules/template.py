@@ -94,10 +94,9 @@ options:
     default: rpool/templates
   download_dir:
     description:
-      - With O(backend=native), the directory on the host where the C(.box) file is kept while it is downloaded
-        and read (one compressed copy; C(box.zss) itself never touches the disk). A private temporary directory
-        is made inside it and removed afterwards, whatever happens.
-      - Defaults to C(/var/tmp) (on illumos C(/tmp) lives in memory).
+      - Accepted for compatibility and not used any more. With O(backend=native) the box streams from the registry
+        through the checksum and the unpacker straight into C(zfs recv); neither the C(.box) file nor C(box.zss)
+        is written to disk.
     type: path
   max_unpacked_size:
     description:

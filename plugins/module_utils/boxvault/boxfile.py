@@ -23,6 +23,12 @@ disk. ``stream_zss`` copies box.zss into a file object or pipe (for ``zfs recv``
 as it decompresses, without a copy on disk; members after box.zss are still
 checked, so a caller feeding ``zfs recv`` must roll back (destroy the dataset) when
 it raises.
+
+The archive is read without tarfile's stream layer: zlib's output pieces are
+sliced (memoryviews, no copies) into 512-byte headers, parsed by
+``tarfile.TarInfo.frombuf`` (which verifies each header's checksum), and member
+data, which goes to the pipe as it is. GNU long names and pax headers (path,
+linkpath, size) are applied before the checks above; sparse members are refused.
 """
 
 from __future__ import annotations
@@ -56,7 +62,8 @@ def _human(size):
 
 
 class _Gunzip(io.RawIOBase):
-    """gzip decompression straight on zlib (about twice as fast as gzip.GzipFile on
+    """A file-object view of the decompression _inflate() does for the box reader:
+    gzip decompression straight on zlib (about twice as fast as gzip.GzipFile on
     large members): zlib checks each member's CRC and length itself; concatenated
     members are read one after the other; output per call is bounded by the
     caller's buffer, so a bomb never inflates in memory. The end of the input
@@ -100,34 +107,6 @@ class _Gunzip(io.RawIOBase):
         return 0
 
 
-class _LimitedReader(io.RawIOBase):
-    """The decompressed stream, counted; reading past `limit` refuses the box."""
-
-    def __init__(self, raw, limit, what):
-        super().__init__()
-        self.raw = raw
-        self.limit = limit
-        self.what = what
-        self.count = 0
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        try:
-            count = self.raw.readinto(buffer)
-        except EOFError as exc:
-            raise UnsafeBoxError("%s is truncated: the compressed data ends early (%s)" % (self.what, exc),
-                                 hint="the registry holds an incomplete upload; ask its publisher to upload it again")
-        except (OSError, zlib.error) as exc:
-            raise UnsafeBoxError("%s is not a valid gzip-compressed tar: %s" % (self.what, exc))
-        self.count += count or 0
-        if self.count > self.limit:
-            raise UnsafeBoxError("%s unpacks to more than %s (max_size); refusing a possible gzip bomb"
-                                 % (self.what, _human(self.limit - _HEADER_ALLOWANCE)))
-        return count
-
-
 def _safe_name(info, what):
     name = info.name
     if "\x00" in name or not name:
@@ -154,51 +133,209 @@ def _check_link(info, norm, what):
                              % (what, "symlink" if info.issym() else "hard link", info.name, target))
 
 
-class _Members:
-    """Iterate a box's members, checking each as it comes."""
+def _padded(size):
+    return (size + tarfile.BLOCKSIZE - 1) // tarfile.BLOCKSIZE * tarfile.BLOCKSIZE
 
-    def __init__(self, path, max_size):
-        # a path, or a readable binary file object that can seek back to 0 (read as it comes)
-        self.path = path
-        self.what = "box %s" % os.path.basename(path if isinstance(path, str) else getattr(path, "name", "stream"))
+
+def _file_pieces(source):
+    """A path or a readable binary file object as 1 MiB pieces."""
+    handle = open(source, "rb") if isinstance(source, str) else source
+    try:
+        while True:
+            piece = handle.read(CHUNK_SIZE)
+            if not piece:
+                return
+            yield piece
+    finally:
+        handle.close()
+
+
+def _inflate(pieces, limit, what):
+    """gunzip `pieces` (an iterable of bytes) on zlib directly, yielding at most CHUNK_SIZE bytes at a
+    time (a bomb never inflates in memory) and refusing more than `limit` in all. zlib checks each
+    member's CRC and length; concatenated members follow each other; zero padding after the last
+    member is tolerated. Errors of `pieces` itself (the download's) pass through untouched."""
+    inflater = None
+    started = finished = False
+    total = 0
+    head = b""
+    for data in pieces:
+        if not started:
+            head += data        # the magic may arrive split over pieces
+            if len(head) < 2:
+                continue
+            if head[:2] != b"\x1f\x8b":
+                raise UnsafeBoxError("%s is not gzip-compressed (a .box is a tar.gz)" % what)
+            started = True
+            data, head = head, b""
+        while data and not finished:
+            if inflater is None:
+                if not data.strip(b"\x00"):
+                    finished = True   # the end: zero padding after the last member
+                    break
+                inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            try:
+                out = inflater.decompress(data, CHUNK_SIZE)
+            except zlib.error as exc:
+                raise UnsafeBoxError("%s is not a valid gzip-compressed tar: %s" % (what, exc))
+            data = inflater.unconsumed_tail
+            if inflater.eof:
+                data = inflater.unused_data
+                inflater = None
+            if out:
+                total += len(out)
+                if total > limit:
+                    raise UnsafeBoxError("%s unpacks to more than %s (max_size); refusing a possible gzip bomb"
+                                         % (what, _human(limit - _HEADER_ALLOWANCE)))
+                yield out
+    if not started:
+        raise UnsafeBoxError("%s is not gzip-compressed (a .box is a tar.gz): it is empty" % what)
+    if inflater is not None:
+        raise UnsafeBoxError("%s is truncated: the compressed data ends early" % what,
+                             hint="the registry holds an incomplete upload; ask its publisher to upload it again")
+
+
+class _Stream:
+    """The decompressed bytes, read in exact amounts without copying the large ones."""
+
+    def __init__(self, pieces):
+        self.pieces = iter(pieces)
+        self.view = memoryview(b"")
+
+    def take(self, size):
+        """Up to `size` bytes as memoryviews of the decompressor's output (fewer at the end)."""
+        while size > 0:
+            if not self.view:
+                piece = next(self.pieces, None)
+                if piece is None:
+                    return
+                self.view = memoryview(piece)
+            part = self.view[:size]
+            self.view = self.view[len(part):]
+            size -= len(part)
+            yield part
+
+    def read(self, size):
+        return b"".join(bytes(part) for part in self.take(size))
+
+    def drain(self):
+        """Read (and so check) the rest of the stream."""
+        self.view = memoryview(b"")
+        for _piece in self.pieces:
+            pass
+
+
+def _pax_records(data, what):
+    """A pax extended header's records ("<length> <key>=<value>\\n") as a dict."""
+    records = {}
+    pos = 0
+    while pos < len(data):
+        if not data[pos:].strip(b"\x00"):
+            break
+        space = data.find(b" ", pos, pos + 20)
+        length = data[pos:space]
+        if space < 0 or not length.isdigit() or int(length) <= space - pos + 1:
+            raise UnsafeBoxError("%s is not a valid tar archive: a damaged pax header" % what)
+        record = data[space + 1:pos + int(length)]
+        key, sep, value = record.partition(b"=")
+        if not sep or not record.endswith(b"\n"):
+            raise UnsafeBoxError("%s is not a valid tar archive: a damaged pax header" % what)
+        records[key.decode("utf-8", "surrogateescape")] = value[:-1].decode("utf-8", "surrogateescape")
+        pos += int(length)
+    return records
+
+
+class _Members:
+    """A box's tar members, read straight off the decompressed stream (512-byte headers parsed
+    with tarfile.TarInfo.frombuf, which checks each header's checksum; GNU long names and pax
+    headers applied here) and checked as they come."""
+
+    META_LIMIT = 1 << 20      # a GNU long name or a pax header bigger than this is not a real box's
+
+    def __init__(self, pieces, what, max_size):
+        self.what = what
         self.max_size = int(max_size)
         self.total = 0
         self.seen = set()
-        self._raw = None
-        self.tar = None
+        self.stream = _Stream(_inflate(pieces, self.max_size + _HEADER_ALLOWANCE, what))
+        self.left = 0          # bytes of the current member's data not read yet
+        self.padding = 0
 
-    def __enter__(self):
-        self._raw = open(self.path, "rb") if isinstance(self.path, str) else self.path
-        magic = self._raw.read(2)
-        self._raw.seek(0)
-        if magic != b"\x1f\x8b":
-            self._raw.close()
-            raise UnsafeBoxError("%s is not gzip-compressed (a .box is a tar.gz)" % self.what)
-        limited = _LimitedReader(_Gunzip(self._raw), self.max_size + _HEADER_ALLOWANCE,
-                                 self.what)
-        try:
-            self.tar = tarfile.open(fileobj=io.BufferedReader(limited, CHUNK_SIZE), mode="r|")
-        except tarfile.TarError as exc:
-            self._raw.close()
-            raise UnsafeBoxError("%s is not a valid tar archive: %s" % (self.what, exc))
-        return self
+    def _block(self):
+        buf = self.stream.read(tarfile.BLOCKSIZE)
+        if buf and len(buf) != tarfile.BLOCKSIZE:
+            raise UnsafeBoxError("%s is truncated: a tar header is cut short" % self.what)
+        return buf
 
-    def __exit__(self, *exc):
-        try:
-            self.tar.close()
-        except Exception:   # closing a half-read stream may complain; the answer is already decided
-            pass
-        self._raw.close()
+    def _header(self):
+        """The next member (a TarInfo with long names and pax values applied), or None at the end."""
+        longname = longlink = None
+        pax, extra = {}, {}
+        while True:
+            buf = self._block()
+            if not buf or buf.count(0) == tarfile.BLOCKSIZE:
+                if longname is not None or longlink is not None or extra:
+                    raise UnsafeBoxError("%s is truncated: the archive ends after an extended header" % self.what)
+                return None     # the end-of-archive marker (or the end of the stream, as tar takes it)
+            try:
+                info = tarfile.TarInfo.frombuf(buf, "utf-8", "surrogateescape")
+            except tarfile.HeaderError as exc:
+                raise UnsafeBoxError("%s is not a valid tar archive: %s" % (self.what, exc))
+            if info.type in (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE,
+                             tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE):
+                if info.size > self.META_LIMIT:
+                    raise UnsafeBoxError("%s has an extended header of %s; refusing it"
+                                         % (self.what, _human(info.size)))
+                data = self.stream.read(_padded(info.size))
+                if len(data) != _padded(info.size):
+                    raise UnsafeBoxError("%s is truncated in an extended header" % self.what)
+                data = data[:info.size]
+                if info.type == tarfile.GNUTYPE_LONGNAME:
+                    longname = tarfile.nts(data, "utf-8", "surrogateescape")
+                elif info.type == tarfile.GNUTYPE_LONGLINK:
+                    longlink = tarfile.nts(data, "utf-8", "surrogateescape")
+                elif info.type == tarfile.XGLTYPE:
+                    pax.update(_pax_records(data, self.what))
+                else:
+                    extra = _pax_records(data, self.what)
+                continue
+            values = dict(pax, **extra)
+            if any(key.startswith("GNU.sparse.") for key in values):
+                raise UnsafeBoxError("%s has a sparse member %r; a box's members are plain files"
+                                     % (self.what, info.name))
+            if longname is not None:
+                info.name = longname
+            if longlink is not None:
+                info.linkname = longlink
+            if "path" in values:
+                info.name = values["path"]
+            if "linkpath" in values:
+                info.linkname = values["linkpath"]
+            if "size" in values:
+                if not values["size"].isdigit():
+                    raise UnsafeBoxError("%s is not a valid tar archive: pax size %r" % (self.what, values["size"]))
+                info.size = int(values["size"])
+            if info.isdir():
+                info.name = info.name.rstrip("/") or info.name
+            return info
 
     def __iter__(self):
         while True:
-            try:
-                info = self.tar.next()
-            except tarfile.TarError as exc:
-                raise UnsafeBoxError("%s is not a valid tar archive: %s" % (self.what, exc))
+            self.skip()
+            info = self._header()
             if info is None:
                 return
+            # as tar does: only regular files (and unknown types, refused by check) carry data
+            has_data = info.isreg() or info.type not in tarfile.SUPPORTED_TYPES
+            self.left = info.size if has_data else 0
+            self.padding = _padded(self.left) - self.left
             yield self.check(info), info
+
+    def skip(self):
+        """Pass over what is left of the current member's data and its padding."""
+        for _part in self.stream.take(self.left + self.padding):
+            pass
+        self.left = self.padding = 0
 
     def check(self, info):
         norm = _safe_name(info, self.what)
@@ -226,27 +363,28 @@ class _Members:
         return norm
 
     def read_small(self, info):
-        try:
-            handle = self.tar.extractfile(info)
-            return handle.read(SMALL_FILE_LIMIT + 1) if handle is not None else b""
-        except (tarfile.TarError, EOFError) as exc:
-            raise UnsafeBoxError("%s is truncated or damaged in %s: %s" % (self.what, info.name, exc))
+        data = self.stream.read(self.left)
+        self.left -= len(data)
+        if self.left:
+            raise UnsafeBoxError("%s is truncated or damaged in %s" % (self.what, info.name))
+        return data
 
-    def copy(self, info, write):
-        handle = self.tar.extractfile(info)
+    def copy(self, info, write, hold=False):
+        """Write the member's data; with hold, the last piece is returned unwritten instead."""
         copied = 0
-        while True:
-            try:
-                chunk = handle.read(CHUNK_SIZE)
-            except (tarfile.TarError, EOFError) as exc:
-                raise UnsafeBoxError("%s is truncated or damaged in %s: %s" % (self.what, info.name, exc))
-            if not chunk:
-                break
-            write(chunk)
-            copied += len(chunk)
+        held = None
+        for part in self.stream.take(self.left):
+            if held is not None:
+                write(held)
+            held = part
+            copied += len(part)
+        self.left -= copied
         if copied != info.size:
             raise UnsafeBoxError("%s: %s is truncated (%d of %d bytes)" % (self.what, info.name, copied, info.size))
-        return copied
+        if held is not None and not hold:
+            write(held)
+            held = None
+        return held
 
 
 def _manifest():
@@ -267,32 +405,40 @@ def _remember_small(manifest, norm, data, what):
     manifest[key] = value
 
 
-def _walk(path, max_size, on_zss=None, on_small=None):
-    with _Members(path, max_size) as members:
-        manifest = _manifest()
-        for norm, info in members:
-            manifest["members"].append(norm)
-            if norm == ZSS:
-                manifest["zss_size"] = info.size
-                if on_zss is not None:
-                    on_zss(members, info)
-            elif norm in SMALL_FILES:
-                data = members.read_small(info)
-                _remember_small(manifest, norm, data, members.what)
-                if on_small is not None:
-                    on_small(norm, data)
-        manifest["unpacked_size"] = members.total
-        if manifest["zss_size"] is None:
-            raise UnsafeBoxError("%s has no box.zss at its top level (a zfs send stream); members: %s"
-                                 % (members.what, ", ".join(manifest["members"][:10]) or "none"),
-                                 hint="a zone box holds box.zss, metadata.json, info.json and a Vagrantfile")
+def _what(source):
+    name = source if isinstance(source, str) else getattr(source, "name", "stream")
+    return "box %s" % os.path.basename(str(name))
+
+
+def _walk(pieces, what, max_size, on_zss=None, on_small=None, at_end=None):
+    members = _Members(pieces, what, max_size)
+    manifest = _manifest()
+    for norm, info in members:
+        manifest["members"].append(norm)
+        if norm == ZSS:
+            manifest["zss_size"] = info.size
+            if on_zss is not None:
+                on_zss(members, info)
+        elif norm in SMALL_FILES:
+            data = members.read_small(info)
+            _remember_small(manifest, norm, data, members.what)
+            if on_small is not None:
+                on_small(norm, data)
+    manifest["unpacked_size"] = members.total
+    if manifest["zss_size"] is None:
+        raise UnsafeBoxError("%s has no box.zss at its top level (a zfs send stream); members: %s"
+                             % (members.what, ", ".join(manifest["members"][:10]) or "none"),
+                             hint="a zone box holds box.zss, metadata.json, info.json and a Vagrantfile")
+    members.stream.drain()     # the rest of the input: a download is verified when it ends
+    if at_end is not None:
+        at_end()
     return manifest
 
 
 def scan_box(path, max_size=DEFAULT_MAX_SIZE):
     """Check a whole box without writing anything; return its manifest
     {members, zss_size, metadata, info, vagrantfile, unpacked_size, warnings}."""
-    return _walk(path, max_size)
+    return _walk(_file_pieces(path), _what(path), max_size)
 
 
 def extract_box(path, dest_dir, max_size=DEFAULT_MAX_SIZE):
@@ -315,7 +461,7 @@ def extract_box(path, dest_dir, max_size=DEFAULT_MAX_SIZE):
             out.write(data)
 
     try:
-        manifest = _walk(path, max_size, on_zss, on_small)
+        manifest = _walk(_file_pieces(path), _what(path), max_size, on_zss, on_small)
     except BaseException:
         for target in written:
             try:
@@ -327,21 +473,33 @@ def extract_box(path, dest_dir, max_size=DEFAULT_MAX_SIZE):
     return manifest
 
 
-def stream_zss(path, out, max_size=DEFAULT_MAX_SIZE):
+def stream_zss(path, out, max_size=DEFAULT_MAX_SIZE, pieces=None, what=None):
     """Copy box.zss into `out` (a binary file object, pipe, or a callable taking
-    bytes) while decompressing; return the manifest. `path` may also be a
-    readable binary file object (a download still arriving). Raises UnsafeBoxError for
-    a refused archive, with details['streamed'] telling whether any of box.zss
-    had been written (then the receiver must be rolled back)."""
+    bytes-like objects) while decompressing; return the manifest. `path` may also be a
+    readable binary file object; `pieces`, when given, is an iterable of the box's bytes
+    used instead (a download as it arrives: boxvault/follow.py StreamingDownload.pieces()).
+
+    The last piece of box.zss is held back until the whole input has been read: a
+    receiver never sees the end of the stream before a download's verdict (pieces()
+    ends only once the download is verified, and raises otherwise). Raises
+    UnsafeBoxError for a refused archive, with details['streamed'] telling whether the
+    copy of box.zss had begun (then the receiver must be rolled back)."""
     write = out if callable(out) else out.write
-    state = {"streamed": False}
+    state = {"streamed": False, "held": None}
 
     def on_zss(members, info):
-        state["streamed"] = True
-        members.copy(info, write)
+        state["streamed"] = True     # from here on the receiver may hold part of it (held back or not)
+        state["held"] = members.copy(info, write, hold=True)
 
+    def at_end():
+        if state["held"] is not None:
+            write(state["held"])
+            state["held"] = None
+
+    if pieces is None:
+        pieces, what = _file_pieces(path), what or _what(path)
     try:
-        return _walk(path, max_size, on_zss)
+        return _walk(pieces, what or "box", max_size, on_zss, at_end=at_end)
     except UnsafeBoxError as exc:
         exc.details["streamed"] = state["streamed"]
         raise

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Download a box from BoxVault, verified while it streams.
 
-- The body is read in chunks and written to ``<dest>.part``; the registry's
+- The body is read in chunks and written to ``<dest>.part`` (download()) or handed
+  to a sink (fetch(), which streams it into the unpacker without a file); the registry's
   checksum (md5, sha1, sha256, sha384 or sha512, named MD5 ... SHA512 as BoxVault
   names them) and a sha256 (what the agent stores) are computed on the fly, so
   a box is read once.
@@ -86,6 +87,26 @@ def check_policy(expected_checksum, checksum_type, policy, what, warn=None):
     return name
 
 
+class _FileSink:
+    """Where download() puts the bytes: <dest>.part."""
+
+    def __init__(self, part):
+        self.out = open(part, "wb")
+
+    def write(self, chunk):
+        self.out.write(chunk)
+
+    def restart(self):
+        self.out.seek(0)
+        self.out.truncate()
+
+    def flush(self):
+        self.out.flush()     # a reader following the file sees every byte reported
+
+    def close(self):
+        self.out.close()
+
+
 def download(client, path, dest, expected_checksum=None, checksum_type=None, expected_size=None,
              checksum_policy="strict", progress=None, chunk_size=CHUNK_SIZE, max_resumes=5, warn=None,
              what=None):
@@ -96,88 +117,113 @@ def download(client, path, dest, expected_checksum=None, checksum_type=None, exp
     """
     what = what or path.split("?")[0]
     verify_with = check_policy(expected_checksum, checksum_type, checksum_policy, what, warn)
-    expected = normalize_checksum(expected_checksum) if verify_with else None
-    if expected_size is not None:
-        expected_size = int(expected_size)
-    hashes = _Hashes([verify_with, "sha256"])
     part = dest + ".part"
-    received = 0
-    resumes = restarts = 0
-    validator = None
-    total = expected_size
     try:
-        with open(part, "wb") as out:
-            while True:
-                headers = {}
-                if received:
-                    headers["Range"] = "bytes=%d-" % received
-                    headers["If-Range"] = validator
-                response = client.stream(path, headers=headers)
-                try:
-                    status = response.status_code
-                    if received and status == 206:
-                        start, total = _content_range(response, received)
-                    else:
-                        if received:      # the server sent the whole file again: start over
-                            restarts += 1
-                        out.seek(0)
-                        out.truncate()
-                        hashes.reset()
-                        received = 0
-                        length = response.headers.get("Content-Length")
-                        total = int(length) if length and length.isdigit() else expected_size
-                    validator = response.headers.get("ETag") or response.headers.get("Last-Modified")
-                    for chunk in response.iter_content(chunk_size):
-                        if not chunk:
-                            continue
-                        out.write(chunk)
-                        hashes.update(chunk)
-                        received += len(chunk)
-                        if expected_size is not None and received > expected_size:
-                            raise ChecksumError("%s is larger than the registry's fileSize %d (more than %d bytes "
-                                                "arrived)" % (what, expected_size, received))
-                        if progress is not None:
-                            out.flush()     # a reader following the file sees every byte reported
-                            progress(received, total)
-                except INTERRUPTIONS as exc:
-                    response.close()
-                    resumes += 1
-                    if resumes > max_resumes:
-                        raise TransportError("the download of %s broke %d times; giving up at %d bytes: %s"
-                                             % (what, resumes, received, str(exc)[:200]),
-                                             hint="check the network path to the registry and run again")
-                    if received and (not validator or not expected):
-                        # nothing would prove the two halves belong to one file: start over
-                        restarts += 1
-                        received = 0
-                    continue
-                response.close()
-                if total is not None and received < total:
-                    resumes += 1        # a clean end before Content-Length: resume like a break
-                    if resumes > max_resumes:
-                        raise TransportError("the download of %s ended early %d times" % (what, resumes))
-                    if not validator or not expected:
-                        restarts += 1
-                        received = 0
-                    continue
-                break
-        if expected_size is not None and received != expected_size:
-            raise ChecksumError("%s has %d bytes, the registry's fileSize is %d" % (what, received, expected_size),
-                                hint="the registry's file may be damaged or was replaced; try again later")
-        if total is not None and received != total:
-            raise ChecksumError("%s has %d bytes, the server announced %d" % (what, received, total))
-        actual = hashes.hexdigest(verify_with) if verify_with else None
-        if verify_with and actual != expected:
-            raise ChecksumError("checksum mismatch for %s: the registry says %s %s, the download has %s"
-                                % (what, verify_with, expected, actual),
-                                hint="the box was damaged in transit or on the registry; nothing was kept")
+        sink = _FileSink(part)
+        try:
+            result = transfer(client, path, sink, expected_checksum, verify_with, expected_size, progress,
+                              chunk_size, max_resumes, what)
+        finally:
+            sink.close()
         os.replace(part, dest)
     except BaseException:
         _remove(part)
         raise
-    return {"path": dest, "size": received, "checksum": actual if verify_with else None,
-            "checksum_type": verify_with, "sha256": hashes.hexdigest("sha256"), "verified": bool(verify_with),
-            "resumes": resumes, "restarts": restarts}
+    result["path"] = dest
+    return result
+
+
+def fetch(client, path, sink, expected_checksum=None, checksum_type=None, expected_size=None,
+          checksum_policy="strict", progress=None, chunk_size=CHUNK_SIZE, max_resumes=5, warn=None, what=None):
+    """Like download(), into `sink` instead of a file: sink.write(chunk) gets the body in order,
+    sink.restart() says the transfer starts again from byte 0 (what it got belongs to another
+    attempt), sink.flush() comes before each progress call. Returns download()'s result without
+    'path'; raises before returning when the size or checksum is wrong."""
+    what = what or path.split("?")[0]
+    verify_with = check_policy(expected_checksum, checksum_type, checksum_policy, what, warn)
+    return transfer(client, path, sink, expected_checksum, verify_with, expected_size, progress, chunk_size,
+                    max_resumes, what)
+
+
+def transfer(client, path, sink, expected_checksum, verify_with, expected_size, progress, chunk_size, max_resumes,
+             what):
+    """The verified, resumable transfer behind download() and fetch()."""
+    expected = normalize_checksum(expected_checksum) if verify_with else None
+    if expected_size is not None:
+        expected_size = int(expected_size)
+    hashes = _Hashes([verify_with, "sha256"])
+    received = 0
+    resumes = restarts = 0
+    validator = None
+    total = expected_size
+    while True:
+        headers = {}
+        if received:
+            headers["Range"] = "bytes=%d-" % received
+            headers["If-Range"] = validator
+        response = client.stream(path, headers=headers)
+        try:
+            status = response.status_code
+            if received and status == 206:
+                _start, total = _content_range(response, received)
+            else:
+                if received:      # the server sent the whole file again: start over
+                    restarts += 1
+                sink.restart()
+                hashes.reset()
+                received = 0
+                length = response.headers.get("Content-Length")
+                total = int(length) if length and length.isdigit() else expected_size
+            validator = response.headers.get("ETag") or response.headers.get("Last-Modified")
+            for chunk in response.iter_content(chunk_size):
+                if not chunk:
+                    continue
+                hashes.update(chunk)
+                sink.write(chunk)
+                received += len(chunk)
+                if expected_size is not None and received > expected_size:
+                    raise ChecksumError("%s is larger than the registry's fileSize %d (more than %d bytes "
+                                        "arrived)" % (what, expected_size, received))
+                if progress is not None:
+                    sink.flush()
+                    progress(received, total)
+        except INTERRUPTIONS as exc:
+            response.close()
+            resumes += 1
+            if resumes > max_resumes:
+                raise TransportError("the download of %s broke %d times; giving up at %d bytes: %s"
+                                     % (what, resumes, received, str(exc)[:200]),
+                                     hint="check the network path to the registry and run again")
+            if received and (not validator or not expected):
+                # nothing would prove the two halves belong to one file: start over
+                restarts += 1
+                received = 0
+            continue
+        except BaseException:
+            response.close()
+            raise
+        response.close()
+        if total is not None and received < total:
+            resumes += 1        # a clean end before Content-Length: resume like a break
+            if resumes > max_resumes:
+                raise TransportError("the download of %s ended early %d times" % (what, resumes))
+            if not validator or not expected:
+                restarts += 1
+                received = 0
+            continue
+        break
+    if expected_size is not None and received != expected_size:
+        raise ChecksumError("%s has %d bytes, the registry's fileSize is %d" % (what, received, expected_size),
+                            hint="the registry's file may be damaged or was replaced; try again later")
+    if total is not None and received != total:
+        raise ChecksumError("%s has %d bytes, the server announced %d" % (what, received, total))
+    actual = hashes.hexdigest(verify_with) if verify_with else None
+    if verify_with and actual != expected:
+        raise ChecksumError("checksum mismatch for %s: the registry says %s %s, the download has %s"
+                            % (what, verify_with, expected, actual),
+                            hint="the box was damaged in transit or on the registry; nothing was kept")
+    return {"size": received, "checksum": actual, "checksum_type": verify_with, "sha256": hashes.hexdigest("sha256"),
+            "verified": bool(verify_with), "resumes": resumes, "restarts": restarts}
 
 
 def _content_range(response, received):

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import io
 import os
+import queue
 import threading
 
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.boxvault.download import download
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.boxvault.download import download, fetch
 
 
 class DownloadRestarted(Exception):
@@ -108,6 +109,102 @@ class BackgroundDownload:
         with self._cond:
             self._cancelled = True
         self._thread.join()
+
+
+_RESTART = object()
+_END = object()
+QUEUE_PIECES = 8      # 1 MiB pieces in flight between the download and the unpacker: bounded memory
+
+
+class StreamingDownload:
+    """fetch() in a thread, its body read with pieces(); see the module's docstring."""
+
+    def __init__(self, client, path, **kwargs):
+        self._args = (client, path)
+        self._kwargs = kwargs
+        self._queue = queue.Queue(QUEUE_PIECES)
+        self._cancelled = threading.Event()
+        self._error = None
+        self._result = None
+        self._delivered = False
+        self._thread = threading.Thread(target=self._run, name="box-download", daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    # --- the download thread: fetch()'s sink ---------------------------------------
+    def _put(self, item):
+        while True:
+            if self._cancelled.is_set():
+                raise _Cancelled()
+            try:
+                self._queue.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def write(self, chunk):
+        self._delivered = True
+        self._put(chunk)
+
+    def restart(self):
+        if self._delivered:
+            self._delivered = False
+            self._put(_RESTART)
+
+    def flush(self):
+        pass
+
+    def _run(self):
+        try:
+            self._result = fetch(*self._args, sink=self, **self._kwargs)
+            item = _END
+        except _Cancelled:
+            return
+        except BaseException as exc:   # handed to the consumer by pieces() and finish()
+            self._error = exc
+            item = exc
+        try:
+            self._put(item)
+        except _Cancelled:
+            pass
+
+    # --- the consumer --------------------------------------------------------------
+    def pieces(self):
+        """The body as it arrives (bytes objects); ends once the download is verified.
+        Raises the download's error, or DownloadRestarted (call pieces() again for the new attempt)."""
+        delivered = False
+        while True:
+            item = self._queue.get()
+            if item is _END:
+                return
+            if item is _RESTART:
+                if delivered:
+                    raise DownloadRestarted("the download started over")
+                continue
+            if isinstance(item, BaseException):
+                raise item
+            delivered = True
+            yield item
+
+    def finish(self):
+        """download()'s result (without 'path'), once pieces() has ended; or its error."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+    def cancel(self):
+        """Stop the transfer and wait for its thread."""
+        self._cancelled.set()
+        while self._thread.is_alive():
+            try:
+                while True:
+                    self._queue.get_nowait()     # unblock a waiting put
+            except queue.Empty:
+                pass
+            self._thread.join(0.05)
 
 
 class _Follower(io.RawIOBase):

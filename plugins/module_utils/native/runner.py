@@ -114,6 +114,7 @@ class CommandRunner:
         self.run_kwargs = dict(run_kwargs or {})
         self.planned = []   # mutating commands skipped in check mode (quoted, masked)
         self.executed = []  # every command actually run (quoted, masked), in order
+        self.applied = []   # mutating commands that ran and succeeded: the host has changed
 
     @classmethod
     def from_module(cls, module, pfexec=False, secrets=()):
@@ -159,6 +160,8 @@ class CommandRunner:
         self.executed.append(shown)
         rc, out, err = self._run(argv, check_rc=False, data=data, environ_update=dict(C_LOCALE), **self.run_kwargs)
         result = CommandResult(argv, rc, out or "", err or "")
+        if mutating and rc in ok_rcs:
+            self.applied.append(shown)
         if rc in ok_rcs or not check:
             return result
         predicate = not_found(missing) if isinstance(missing, str) else missing
@@ -203,6 +206,10 @@ class CommandRunner:
             except BaseException:
                 proc.kill()
                 proc.wait()
+                try:
+                    proc.stdin.close()      # now, quietly: later its buffered rest would hit the broken pipe
+                except OSError:
+                    pass
                 raise
             rc = proc.wait()
             out.seek(0)

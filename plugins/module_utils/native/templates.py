@@ -12,29 +12,26 @@ properties of the dataset (zoneweaver:organization, :box, :version, :provider,
 dataset holds, and an import never overwrites another variant.
 
 An import (import_box):
-1. download the .box into a private temporary directory, verified on the fly
-   (boxvault/download.py: checksum, size, resumed with Range after a break);
-2. read it as a stream, every member checked (boxvault/boxfile.py), and pipe
-   box.zss straight into `zfs recv -u <final>.partial-<random>`: box.zss is
-   never written to disk;
+1. download the .box, verified on the fly (boxvault/download.py: checksum,
+   size, resumed with Range after a break), straight into the unpacker: the box
+   is never written to disk (boxvault/follow.py StreamingDownload);
+2. unpack it as it arrives, every member checked (boxvault/boxfile.py), and pipe
+   box.zss into `zfs recv -u <final>.partial-<random>`, its last piece only once
+   the download is verified;
 3. set the user properties, `zfs rename` to the final name, `zfs snapshot @ready`.
 Any failure kills `zfs recv`, destroys the partial (or final) dataset and the
-parents this import created, and removes the temporary directory: nothing is
-left behind.
+parents this import created: nothing is left behind.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
-import shutil
-import tempfile
 import time
 from datetime import datetime, timezone
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.boxvault.boxfile import DEFAULT_MAX_SIZE, stream_zss
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.boxvault.follow import (
-    BackgroundDownload, DownloadRestarted)
+    DownloadRestarted, StreamingDownload)
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.parsers import zfs as zfs_parser
 
 DEFAULT_BASE = "rpool/templates"
@@ -45,11 +42,7 @@ KEYS = ("organization", "box", "version", "provider", "architecture", "sha256", 
         "downloaded_at", "brand")
 PROPERTIES = tuple(PREFIX + key for key in KEYS)
 LIST_FIELDS = ("name", "type", "volsize", "used", "creation") + PROPERTIES
-
-
-def default_download_dir():
-    """/var/tmp where it exists: on illumos /tmp is swap-backed memory, no place for a large box."""
-    return "/var/tmp" if os.path.isdir("/var/tmp") else tempfile.gettempdir()
+MAX_RESTARTS = 5      # receives started again because the registry restarted the download
 
 
 def _value(row, key):
@@ -82,6 +75,7 @@ class TemplateNativeBackend:
         self.runner = runner
         self.base = base.strip("/")
         self.warn = warn or (lambda message: None)
+        self._listed = set()    # datasets the last scan saw: their ancestors need no second look
 
     def dataset_of(self, org, box, version):
         return "%s/%s/%s/%s" % (self.base, org, box, version)
@@ -98,6 +92,7 @@ class TemplateNativeBackend:
         leftovers of interrupted imports; others are foreign datasets at template depth."""
         rows = self._rows(root or self.base)
         names = set(r["name"] for r in rows)
+        self._listed = names
         depth = self.base.count("/") + 3
         templates, partials, others = [], [], []
         for row in rows:
@@ -138,6 +133,8 @@ class TemplateNativeBackend:
         """Create the missing ancestors (one `zfs list`, one `zfs create -p`); return those created, to undo them."""
         parts = dataset.split("/")
         ancestors = ["/".join(parts[:i]) for i in range(2, len(parts))]
+        if ancestors and ancestors[-1] in self._listed:
+            return []       # find() has just seen the parent, so every ancestor exists
         # zfs list prints the ones that exist and complains about the others (exit code 1)
         listed = self.runner.run(["zfs", "list", "-H", "-o", "name"] + ancestors, check=False)
         present = set(line.strip() for line in listed.stdout.splitlines())
@@ -150,53 +147,51 @@ class TemplateNativeBackend:
                    max_size=DEFAULT_MAX_SIZE):
         """Download, check and receive one box as <base>/<org>/<box>/<version>@ready.
 
-        The download runs in a thread while the main one unpacks what has arrived
-        into `zfs recv` (boxvault/follow.py); the download's verdict (checksum,
-        size) is awaited before `zfs recv` sees the end of its input, and the
-        received dataset keeps its temporary name until then. Returns (template
-        row, stats). Raises the download's, the box's or the command's error
-        after removing everything this import made."""
+        The download runs in a thread that hashes the body and hands it over a
+        small bounded queue (boxvault/follow.py StreamingDownload) to the main
+        thread, which unpacks it into `zfs recv`: nothing is written to disk. The
+        download's verdict (checksum, size) comes before `zfs recv` gets the last
+        piece of box.zss, and the received dataset keeps its temporary name until
+        the end. `download_dir` is not needed any more (kept for compatibility).
+        Returns (template row, stats). Raises the download's, the box's or the
+        command's error after removing everything this import made."""
         org, box, version = facts["organization"], facts["box"], facts["version"]
         final = self.dataset_of(org, box, version)
         partial = "%s%s%s" % (final, PARTIAL, secrets.token_hex(4))
         stats = {"dataset": final}
         created = []
         made = None
-        fetched = {}
         manifest = {}
         started = time.monotonic()
-        workdir = tempfile.mkdtemp(prefix="zoneweaver-template-", dir=download_dir or default_download_dir())
-        box_path = os.path.join(workdir, "vagrant.box")
         what = "%s/%s %s (%s/%s)" % (org, box, version, facts["provider"], facts["architecture"])
-        background = BackgroundDownload(client, client.download_path(org, box, version, facts["provider"],
-                                                                     facts["architecture"]),
-                                        box_path, expected_checksum=facts.get("checksum"),
-                                        checksum_type=facts.get("checksum_type"), expected_size=facts.get("size"),
-                                        checksum_policy=checksum_policy, warn=warn, what=what)
+        transfer = StreamingDownload(client, client.download_path(org, box, version, facts["provider"],
+                                                                  facts["architecture"]),
+                                     expected_checksum=facts.get("checksum"),
+                                     checksum_type=facts.get("checksum_type"), expected_size=facts.get("size"),
+                                     checksum_policy=checksum_policy, warn=warn, what=what)
+
+        def receive(write):
+            manifest.update(stream_zss(None, write, max_size=max_size, pieces=transfer.pieces(),
+                                       what="box %s" % what))
+            stats["download_seconds"] = time.monotonic() - started
+
         try:
-            background.start()
+            transfer.start()
             created = self._ensure_parents(final)
             made = partial
-
-            def follow(write):
-                reader = background.reader()
+            attempts = 0
+            while True:
                 try:
-                    manifest.update(stream_zss(reader, write, max_size=max_size))
-                finally:
-                    reader.close()
-                fetched.update(background.finish())      # verified before zfs recv sees its end of input
-                stats["download_seconds"] = time.monotonic() - started
-
-            try:
-                self.runner.feed(["zfs", "recv", "-u", partial], follow)
-            except DownloadRestarted:
-                # the registry sent the whole file again: receive the finished, verified file instead
-                fetched.update(background.finish())
-                stats["download_seconds"] = time.monotonic() - started
-                if self.exists(partial):
-                    self.destroy(partial)
-                self.runner.feed(["zfs", "recv", "-u", partial],
-                                 lambda write: manifest.update(stream_zss(box_path, write, max_size=max_size)))
+                    self.runner.feed(["zfs", "recv", "-u", partial], receive)
+                    break
+                except DownloadRestarted:
+                    # the registry sent the whole file again: receive the new attempt from its start
+                    attempts += 1
+                    if attempts > MAX_RESTARTS:
+                        raise
+                    if self.exists(partial):
+                        self.destroy(partial)
+            fetched = transfer.finish()
             stats.update(size=fetched["size"], resumes=fetched["resumes"], restarts=fetched["restarts"],
                          checksum_verified=fetched["verified"], zss_size=manifest.get("zss_size"),
                          receive_seconds=time.monotonic() - started)
@@ -219,11 +214,9 @@ class TemplateNativeBackend:
             templates = self.find(org, box, version)[0]     # the row as zfs reports it (type, volsize)
             return (templates[0] if templates else template_row(dict(props, name=final), ready=True)), stats
         except BaseException:
-            background.cancel()
+            transfer.cancel()
             self._undo(made, created)
             raise
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
 
     def _undo(self, made, created):
         """Best effort: the half-made dataset, then the parents this import created (deepest first)."""

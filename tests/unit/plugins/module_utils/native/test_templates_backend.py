@@ -82,3 +82,10 @@ def test_parents_created_once_and_reported_for_undo():
     created = tb._ensure_parents(BASE + "/acme/runner/1.0.0")
     assert created == [BASE + "/acme", BASE + "/acme/runner"]
     assert calls[-1] == ["zfs", "create", "-p", BASE + "/acme/runner"]
+
+
+def test_parents_seen_by_the_scan_are_not_listed_again():
+    tb, calls = backend()
+    tb.find("STARTcloud", "debian12", "2025.10.1")
+    assert tb._ensure_parents(BASE + "/STARTcloud/debian12/2025.10.1") == []
+    assert len(calls) == 1, "the parents were looked up again: %r" % calls[1:]
