@@ -11,7 +11,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(ROOT)/tests/ansible.cfg
 PYTEST_ARGS ?=
 
-.PHONY: demo test venv venv313 sanity units integration simulator-tests test311 test313 lint changelog-lint bench clean
+.PHONY: demo test venv venv313 sanity units integration simulator-tests test311 test313 lint molecule changelog-lint docs docs-lint bench clean
 
 venv:
 	@tools/bootstrap.sh $(VENV311) $(PY311) requirements/py311.lock
@@ -34,9 +34,25 @@ test313: venv313
 	@PATH=$(VENV313)/bin:$$PATH $(VENV313)/bin/python -m pytest -p no:cacheprovider -n 2 tests/unit tests/integration $(PYTEST_ARGS)
 
 test311: venv
-	@PATH=$(VENV311)/bin:$$PATH $(VENV311)/bin/python -m pytest -p no:cacheprovider -n 2 tests/simulator tests/unit tests/integration $(PYTEST_ARGS)
+	@PATH=$(VENV311)/bin:$$PATH $(VENV311)/bin/python -m pytest -p no:cacheprovider -n 2 tests/simulator tests/unit tests/integration tests/packaging tests/trust $(PYTEST_ARGS)
 
-test: venv venv313 sanity changelog-lint test313 test311
+# Static checks first, then the molecule scenarios, then pytest on both Pythons (its summary line ends the run).
+test: venv venv313 sanity changelog-lint docs-lint lint molecule test313 test311
+
+# Every scenario under extensions/molecule/ (each starts and stops its own simulator).
+molecule: venv
+	@cd $(ROOT) && PATH=$(VENV311)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) $(VENV311)/bin/molecule test --all
+
+# ansible-lint, production profile (.ansible-lint), on the roles and playbooks.
+lint: venv
+	@cd $(ROOT) && PATH=$(VENV311)/bin:$$PATH $(VENV311)/bin/ansible-lint roles/ playbooks/
+
+# Plugin/role reference into .build/docs (antsibull-docs + Sphinx, offline); docs-lint is its check alone.
+docs: venv
+	@tools/docs.sh $(VENV311)
+
+docs-lint: venv
+	@tools/docs.sh $(VENV311) lint
 
 bench: venv
 	@PATH=$(VENV311)/bin:$$PATH $(VENV311)/bin/python bench/run_all.py

@@ -19,6 +19,10 @@ class ZoneweaverError(Exception):
         self.msg = msg
         self.hint = hint
         self.details = {k: v for k, v in details.items() if v is not None}
+        # Set when the failure came after this run had already changed the host (an earlier step
+        # applied, a task accepted and still running): the result then says changed=true, so a
+        # failed run never hides that the host is no longer as it was (common.report_partial_change).
+        self.changed = False
 
     def __str__(self):
         if self.hint:
@@ -30,6 +34,8 @@ class ZoneweaverError(Exception):
         result = dict(self.details)
         result["msg"] = str(self)
         result["error_type"] = type(self).__name__
+        if self.changed:
+            result["changed"] = True
         return result
 
 
@@ -81,6 +87,8 @@ class TaskError(ZoneweaverError):
         self.operation = operation
         self.status = status
         self.output = output or []
+        # the steps of the same chain that completed before this one (TaskWaiter.wait_all)
+        self.steps_done = []
 
 
 class TaskTimeoutError(TaskError):

@@ -253,6 +253,8 @@ def test_svccfg_errors_and_mutations(host):
     ok(host, "svccfg", "-s", DHCP, "setprop", "config/new_prop", "=", "count:", "3")
     assert ok(host, "svccfg", "-s", DHCP, "listprop", "config/new_prop") == "config/new_prop  count  3\n"
     assert run(host, "svccfg", "-s", DHCP, "setprop", "general/x", "=", "astring:", "y")[0] == 1
+    rc, _out, err = run(host, "svccfg", "-s", DHCP, "setprop", "config/typo", "=", "strng:", "y")
+    assert rc == 1 and 'Unknown type "strng"' in err    # only the SMF types exist
     assert run(host, "svccfg", "-s", DHCP, "delprop", "config/nope")[0] == 1
     assert run(host, "svccfg", "-s", DHCP)[0] == 2
     mutating = {c["argv"][2]: c["mutating"] for c in host.commands() if c["tool"] == "svccfg" and len(c["argv"]) > 2}

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E
 from inprocess import run_module  # noqa: E402
 from trust_harness import counters, run_trust, shims_path, write_play  # noqa: E402
 from worlds import world  # noqa: E402
+from zoneweaver_sim import ips  # noqa: E402
 
 HOSTILE_TEXT = [
     "web;reboot", "$(reboot)", "`id`", "a|b", "a && b", "x > /etc/passwd", "../../etc/passwd", "..", "/", "./x",
@@ -37,6 +38,8 @@ SAFE_ID = re.compile(r"\A[A-Za-z0-9._:-]+\Z")
 def hostile_identifier(value, extra=""):
     if not isinstance(value, str):
         return False
+    if extra is BOXVAULT_NAME:   # an empty filter is no filter
+        return bool(value) and not BOXVAULT_RE.match(value)
     stripped = value
     for ch in extra:
         stripped = stripped.replace(ch, "")
@@ -52,6 +55,11 @@ def zone_base():
 # JUDGED: values only the host can judge (ZFS property values: hundreds of properties, user
 # properties free-form); a bad one may reach the agent or zfs, which must refuse it unchanged.
 JUDGED = "judged by the host"
+# BoxVault's own grammar for organisation and box names (hyperweaver-boxvault.md section 2.3:
+# ^[A-Za-z0-9.-]+$): a leading '-' is a valid name there, and template_info only filters with it
+# (it never reaches a command line), so only what falls outside that grammar must be refused.
+BOXVAULT_NAME = "BoxVault name"
+BOXVAULT_RE = re.compile(r"\A[A-Za-z0-9.-]+\Z")
 TABLE = {
     "etherstub": ({"name": "stub0"}, {"name": (texts, "")}, ("agent", "native")),
     "vnic": ({"name": "web0", "link": "igb0"},
@@ -87,7 +95,41 @@ TABLE = {
                   ("agent",)),
     "zone_info": ({}, {"name": (texts, None)}, ("agent",)),
     "storage_info": ({}, {"pool": (texts, None), "dataset": (texts, None)}, ("agent", "native")),
+    "zones": ({"zones": [zone_base()], "prune_tag": "hyp"},
+              {"zones.0.name": (texts, ""), "zones.0.ram": (sizes, None), "zones.0.vcpus": (numbers, None),
+               "zones.0.boot_disk.size": (sizes, None), "prune_tag": (texts, None), "concurrency": (numbers, None)},
+              ("agent",)),
+    # a zone the agent does not have: a valid run stops at the agent's 404, before anything changes
+    "zone_exec": ({"name": "0009--hypexec.example.com", "argv": ["hostname"]},
+                  {"name": (texts, ""), "exec_timeout": (numbers, None), "command": (texts, None)}, ("agent",)),
+    "zone_provision": ({"name": "0009--hypprov.example.com"},
+                       {"name": (texts, ""), "wait_timeout": (numbers, None)}, ("agent",)),
+    "provisioning_recipe": ({"name": "hyp-recipe", "os_family": "linux", "steps": [{"type": "wait", "pattern": "x"}]},
+                            {"name": (texts, ""), "shell_prompt": (texts, None), "timeout_seconds": (numbers, None),
+                             "steps.0.type": (texts, None)}, ("agent",)),
+    "provisioning_profile": ({"name": "hyp-profile", "recipe": "hyp-none"},
+                             {"name": (texts, ""), "recipe": (texts, ""), "description": (texts, None)},
+                             ("agent-0.2",)),
+    "artifact": ({"src": "$artifact_src"},
+                 {"filename": (texts, ""), "storage_location": (texts, None), "checksum": (texts, None)}, ("agent",)),
+    "template_info": ({"organization": "STARTcloud"},
+                      {"organization": (texts, BOXVAULT_NAME), "box": (texts, BOXVAULT_NAME),
+                       "version": (texts, None)}, ("agent", "native")),
+    # the host's own modules (no backend option): through the fake illumos commands
+    "ips_package": ({"name": ["rsync"]},
+                    {"name.0": (texts, "/@.,:-"), "publisher.name": (texts, "")}, ("host",)),
+    "smf_service": ({"name": "dhcp:ipv4", "properties": [{"name": "config/hyp_note", "value": "x"}]},
+                    {"name": (texts, "/:"), "properties.0.name": (texts, "/"), "properties.0.type": (texts, ""),
+                     "properties.0.value": (texts, None), "wait_timeout": (numbers, None)}, ("host",)),
+    "agent_config": ({"path": "$agent_conf", "settings": {"server": {"http_port": 5000, "https_port": 5001}}},
+                     {"mode": (texts, None), "settings.server.http_port": (numbers, None),
+                      "settings.server.https_port": (numbers, None)}, ("host",)),
 }
+# Modules that let the host judge a well-formed name: zone_exec sends its command without reading
+# the zone first (the agent answers 404 for a zone it does not have), ips_package lets pkg say
+# whether a package exists (its install fails and changes nothing). Their refusals are judged by
+# the host's state, not by the count of requests or commands; hostile names are still never sent.
+ASKS_THE_HOST = {"zone_exec", "ips_package"}
 NATIVE_FILES = {"nat_rule": "nat_conf", "dhcp_host": "dhcp_conf", "dhcp_subnet": "dhcp_conf"}
 CASES = [(m, b) for m, entry in sorted(TABLE.items()) for b in entry[2]]
 
@@ -123,15 +165,20 @@ def fill(value, ctx):
 @pytest.fixture(scope="module")
 def hosts():
     """One simulated host per backend, shared by the examples (a valid example may change it)."""
-    with world("0.3.9", boxvault=True) as agent, world("0.3.9") as native:
-        yield {"agent": agent, "native": native}
+    with world("0.3.9", boxvault=True) as agent, world("0.3.9") as native, world("0.2") as agent_0_2:
+        with native.sim.state.lock:
+            ips.image(native.sim.state)   # the package image is seeded on first use, not by a change
+        yield {"agent": agent, "native": native, "host": native, "agent-0.2": agent_0_2}
 
 
 @pytest.mark.parametrize("module,backend", CASES, ids=["%s-%s" % c for c in CASES])
 def test_hostile_values_fail_cleanly_and_before_any_change(hosts, module, backend):
     w = hosts[backend]
     base, fields = TABLE[module][:2]
-    connection = {"api_url": w.sim.url, "api_key": w.sim.admin_key} if backend == "agent" else {"backend": "native"}
+    if backend.startswith("agent"):
+        connection = {"api_url": w.sim.url, "api_key": w.sim.admin_key}
+    else:   # a module of the host itself has no backend option
+        connection = {"backend": "native"} if backend == "native" else {}
     if backend == "native" and module in NATIVE_FILES:
         connection["config_file"] = w.ctx[NATIVE_FILES[module]]
 
@@ -145,11 +192,11 @@ def test_hostile_values_fail_cleanly_and_before_any_change(hosts, module, backen
         args = put(fill(json.loads(json.dumps(base)), w.ctx), path, value)
         args.update(connection)
         before = counters(w.sim), host_state(w.sim)
-        outcome, detail = run_module(module, args, w.sim, native=backend == "native")
+        outcome, detail = run_module(module, args, w.sim, native=backend in ("native", "host"))
         after = counters(w.sim), host_state(w.sim)
         if outcome != "ok":
             assert isinstance(detail, str) and detail.strip(), "a refusal without a message"
-            if id_extra is JUDGED:   # the host refused it: nothing may have changed there
+            if id_extra is JUDGED or module in ASKS_THE_HOST:   # the host refused it: nothing changed there
                 assert after[1] == before[1], "%s %r=%r failed (%s) after changing the host" % (
                     module, path, value, detail)
             else:
@@ -157,6 +204,7 @@ def test_hostile_values_fail_cleanly_and_before_any_change(hosts, module, backen
                     module, path, value, detail)
         if id_extra not in (None, JUDGED) and hostile_identifier(value, id_extra):
             assert outcome != "ok", "%s accepted the hostile identifier %s=%r" % (module, path, value)
+            assert after[0] == before[0], "%s sent the hostile identifier %s=%r" % (module, path, value)
 
     check()
 

@@ -11,8 +11,10 @@ from trust_harness import Probe, run_trust, shims_path, write_play
 from worlds import world
 
 # The native matrix runs a module process per task (about a second each): it is split in two halves
-# that pytest-xdist can run side by side.
-STORAGE_AND_ZONES = {"zfs_dataset", "zfs_snapshot", "storage_info", "zone", "zone_info", "zone_snapshot"}
+# that pytest-xdist can run side by side (the host's own modules join the storage half, which is
+# the shorter one).
+STORAGE_AND_ZONES = {"zfs_dataset", "zfs_snapshot", "storage_info", "zone", "zone_info", "zone_snapshot",
+                     "template_info", "host_info", "ips_package", "smf_service", "agent_config"}
 COMBOS = [("agent", "0.3.9", None), ("agent", "0.2", None), ("native", "0.3.9", "storage-zones"),
           ("native", "0.3.9", "network")]
 COUNTERS = ("requests", "commands", "files", "hyperweaver")
@@ -50,7 +52,9 @@ def test_check_mode_predicts_and_second_run_is_unchanged(tmp_path, backend, gene
     problems = []
     for entry in entries:
         m = entry.module
-        if entry.present is not None:
+        if entry.action:
+            problems += action_problems(run, entry)
+        elif entry.present is not None:
             check, real, again = run[m + ": check present"], run[m + ": present"], run[m + ": present again"]
             if moved(run, m + ": check present"):
                 problems.append("%s: check mode changed the host: %s" % (m, moved(run, m + ": check present")))
@@ -79,3 +83,25 @@ def test_check_mode_predicts_and_second_run_is_unchanged(tmp_path, backend, gene
                 problems.append("%s: second removal changed=%s, moved %s" % (
                     m, again["changed"], moved(run, m + ": absent again")))
     assert not problems, "\n".join(problems)
+
+
+def action_problems(run, entry):
+    """An action module (entry.behaviour says how it behaves): check mode skips the task without
+    sending anything; every real run acts again, reports `entry.changes` and moves the host's
+    counters the same way."""
+    m, problems = entry.module, []
+    check = run.entry(m + ": check present")
+    if check["outcome"] != "skipped" or moved(run, m + ": check present"):
+        problems.append("%s: check mode should skip the action and send nothing; outcome %s, moved %s" % (
+            m, check["outcome"], moved(run, m + ": check present")))
+    for phase in ("present", "present again"):
+        result = run[m + ": " + phase]
+        if result.get("changed") is not entry.changes:
+            problems.append("%s: %s said changed=%s; the module documents %s" % (
+                m, phase, result.get("changed"), entry.changes))
+        if not moved(run, m + ": " + phase):
+            problems.append("%s: %s sent nothing: the action did not run" % (m, phase))
+    if moved(run, m + ": present again") != moved(run, m + ": present"):
+        problems.append("%s: the second run acted differently (%s) from the first (%s)" % (
+            m, moved(run, m + ": present again"), moved(run, m + ": present")))
+    return problems

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from trust_harness import run_trust, write_play
+from trust_harness import run_trust, shims_path, write_play
 from worlds import world
 
 GROUP = "group/zoneweaver.illumos.agent"
@@ -132,10 +132,91 @@ def test_wait_timeout_and_agent_restart_are_reported_with_the_task_id(tmp_path):
             assert run.entry(name)["outcome"] == "ok" and run[name]["zone"]["status"] in ("running", "ready")
 
 
-@pytest.mark.xfail(strict=True, reason="after an agent restart interrupts a zone creation the zone is left "
-                   "'incomplete' on the host but absent from the agent's list until its discovery pass; "
-                   "state=present then fails with 409 'already exists on the system' and state=absent sees "
-                   "nothing to remove (reported to the lead)")
+def test_a_failure_after_applied_steps_reports_changed(tmp_path):
+    """A zone creation that stops part way (wait_timeout during install, or a failing install) has
+    created the zone's storage and configuration: the task fails, and says changed=true. A failure
+    before anything was applied (an agent refusal) stays changed=false."""
+    with world("0.3.9") as w:
+        sim = w.sim
+        slow, broken = ZONES
+        zone = {"state": "present", "boot_disk": {"type": "blank", "size": "1G"}}
+        sim.knobs.hang_operations = {HUNG}
+        tasks = [
+            {"name": "times out", "zoneweaver.illumos.zone": dict(zone, name=slow, wait_timeout=2),
+             "ignore_errors": True},
+            {"name": "refused", "ignore_errors": True, "zoneweaver.illumos.zone": dict(
+                zone, name="0003--refused.example.com", boot_disk={"type": "image", "path": "rpool/nope"})},
+        ]
+        run = run_trust(tmp_path, write_play(tmp_path, tasks, module_defaults=defaults(sim)))
+        sim.knobs.hang_operations = set()
+        sim.knobs.update({"fail_operations": {HUNG: "zoneadm: install failed: no space left"}})
+        assert run.rc == 0, run.output[-4000:]
+        timed_out = run["times out"]
+        assert run.entry("times out")["outcome"] == "failed" and timed_out["error_type"] == "TaskTimeoutError"
+        assert timed_out["changed"] is True, timed_out
+        assert slow in sim.state.host_zones, "the report says the host changed: it did"
+        refused = run["refused"]
+        assert run.entry("refused")["outcome"] == "failed" and refused.get("changed") is not True, refused
+
+        failing = run_trust(tmp_path, write_play(tmp_path, [
+            {"name": "install fails", "zoneweaver.illumos.zone": dict(zone, name=broken), "ignore_errors": True},
+            {"name": "in a bulk run",
+             "zoneweaver.illumos.zones": {"zones": [dict(zone, name="0004--bulk.example.com")]},
+             "ignore_errors": True}],
+            module_defaults=defaults(sim)))
+        failed = failing["install fails"]
+        assert failing.entry("install fails")["outcome"] == "failed" and "no space left" in failed["msg"]
+        assert failed["changed"] is True, failed
+        assert sim.state.host_zones[broken]["state"] in ("configured", "incomplete"), sim.state.host_zones[broken]
+        bulk = failing["in a bulk run"]
+        assert bulk["changed"] is True and bulk["results"][0]["failed"] is True and bulk["results"][0]["changed"]
+
+
+def test_a_creation_interrupted_by_a_restart_is_explained_and_the_manual_fix_works(tmp_path):
+    """The agent keeps no record of a creation cut before its finalize step and offers no call to
+    adopt or remove the zone it left (agent-api.md section 3): the re-run's 409 names the zone, its
+    state on the host and the clean-up, and that clean-up (the zone module with backend=native on
+    the host) lets the re-run converge."""
+    with world("0.3.9") as w:
+        sim = w.sim
+        zone = {"name": ZONES[0], "state": "present", "boot_disk": {"type": "blank", "size": "1G"}}
+        sim.knobs.hang_operations = {HUNG}
+        restarter = restart_when_running(sim, HUNG, ZONES[0])
+        first = run_trust(tmp_path, write_play(tmp_path, [
+            {"name": "create", "zoneweaver.illumos.zone": zone, "ignore_errors": True}],
+            module_defaults=defaults(sim)))
+        restarter.join()
+        assert first.entry("create")["outcome"] == "failed" and first["create"]["changed"] is True
+        rerun = run_trust(tmp_path, write_play(tmp_path, [
+            {"name": "create again", "zoneweaver.illumos.zone": zone, "ignore_errors": True}],
+            module_defaults=defaults(sim)))
+        refused = rerun["create again"]
+        assert rerun.entry("create again")["outcome"] == "failed" and refused["error_type"] == "ConflictError"
+        message = refused["msg"]
+        for words in (ZONES[0], "zoneadm state 'incomplete'", "does not list it", "interrupted",
+                      "state=absent backend=native", "zoneadm -z %s uninstall -F" % ZONES[0]):
+            assert words in message, (words, message)
+        assert refused["system_status"] == "incomplete" and refused.get("changed") is not True
+
+        # the clean-up the hint gives: the zone module natively on the host, then the agent's record of
+        # the zone if its discovery listed it meanwhile (this simulator's commands run discovery at once)
+        fixed = run_trust(tmp_path, write_play(tmp_path, [
+            {"name": "clean up on the host", "zoneweaver.illumos.zone": {
+                "name": ZONES[0], "state": "absent", "backend": "native", "cleanup_disks": True}},
+            {"name": "forget the agent's record", "zoneweaver.illumos.zone": {"name": ZONES[0], "state": "absent"}},
+            {"name": "create once more", "zoneweaver.illumos.zone": zone}],
+            module_defaults=defaults(sim), environment={"PATH": shims_path(tmp_path, sim)}))
+        assert fixed.rc == 0, fixed.output[-4000:]
+        assert fixed["clean up on the host"]["changed"] is True
+        assert fixed["create once more"]["changed"] is True and fixed["create once more"]["actions"] == ["create"]
+        assert sim.state.host_zones[ZONES[0]]["state"] == "installed"
+
+
+@pytest.mark.xfail(strict=True, reason="the agent offers no way to adopt or remove a zone a creation left on the "
+                   "host before its finalize step (agent-api.md section 3: no discovery, orphan or adopt "
+                   "endpoint; its 300 s discovery pass is not documented to list an 'incomplete' zone), so the "
+                   "re-run cannot converge on its own; the module explains the 409 and the manual clean-up "
+                   "instead (test_a_creation_interrupted_by_a_restart_is_explained_and_the_manual_fix_works)")
 def test_rerun_after_a_creation_interrupted_by_a_restart_converges(tmp_path):
     with world("0.3.9") as w:
         sim = w.sim

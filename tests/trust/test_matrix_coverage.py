@@ -26,3 +26,10 @@ def test_matrix_names_only_existing_modules_and_says_what_to_do():
         assert entry.present is not None or entry.info is not None, entry.module
         assert entry.absent is None or entry.present is not None, entry.module
         assert set(entry.backends) <= {"agent", "native"} and set(entry.absent_backends) <= {"agent", "native"}
+        # an action says in words what idempotence means for it; the host's own modules run natively only
+        assert not entry.action or (entry.behaviour and entry.absent is None), entry.module
+        assert not entry.host_module or entry.backends == ("native",), entry.module
+
+
+def test_no_module_waits_for_an_entry():
+    assert not trust_matrix.PENDING, "modules still without an entry: %s" % ", ".join(sorted(trust_matrix.PENDING))

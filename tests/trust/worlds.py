@@ -4,6 +4,8 @@ face, and, when asked, a BoxVault registry and a Hyperweaver Server; plus the pl
 
 import contextlib
 import json
+import os
+import tempfile
 
 from zoneweaver_sim import Simulator, natdhcp
 from zoneweaver_sim.boxvault import BoxVaultSimulator
@@ -15,15 +17,18 @@ BV_PASSWORD = "trust-boxvault-password-4242"
 
 
 class World:
-    def __init__(self, sim, boxvault=None, hyperweaver=None):
+    def __init__(self, sim, boxvault=None, hyperweaver=None, controller_dir=None):
         self.sim = sim
         self.boxvault = boxvault
         self.hyperweaver = hyperweaver
+        self.controller_dir = controller_dir   # files on the controller (an artifact to upload)
 
     @property
     def ctx(self):
         ctx = {"nat_conf": natdhcp.host_path(self.sim, "/etc/ipf/ipnat.conf"),
                "dhcp_conf": natdhcp.host_path(self.sim, "/etc/dhcpd.conf"),
+               "agent_conf": natdhcp.host_path(self.sim, "/etc/zoneweaver-agent/config.yaml"),
+               "artifact_src": os.path.join(self.controller_dir or "", "trust.iso"),
                "agent_port": str(self.sim.port), "bv_url": "", "hw_url": ""}
         if self.boxvault is not None:
             ctx["bv_url"] = self.boxvault.url
@@ -51,6 +56,10 @@ def world(generation="0.3.9", boxvault=False, hyperweaver=False, admin_key=True,
         sim = stack.enter_context(Simulator(generation=generation, timing=timing, admin_key=key, tls=tls))
         sim.admin_key = key
         natdhcp.seed_files(sim)
+        os.makedirs(os.path.dirname(natdhcp.host_path(sim, "/etc/zoneweaver-agent/config.yaml")), exist_ok=True)
+        controller_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="zw-trust-"))
+        with open(os.path.join(controller_dir, "trust.iso"), "wb") as handle:
+            handle.write(b"TRUST-ISO" * 1000)
         bv = hw = None
         if boxvault:
             bv = stack.enter_context(BoxVaultSimulator(
@@ -62,4 +71,4 @@ def world(generation="0.3.9", boxvault=False, hyperweaver=False, admin_key=True,
         if hyperweaver:
             hw = stack.enter_context(HyperweaverSimulator(
                 agents={}, users={"ops": {"password": HW_PASSWORD, "role": "super-admin"}}))
-        yield World(sim, bv, hw)
+        yield World(sim, bv, hw, controller_dir)

@@ -94,7 +94,15 @@ class TaskWaiter:
         waiting in chain order reports the root failure, not the cascade.
         """
         deadline = self.clock() + float(timeout)
-        return [self._wait_until(task_id, deadline, timeout, step) for step, task_id in steps]
+        done = []
+        for step, task_id in steps:
+            try:
+                done.append(self._wait_until(task_id, deadline, timeout, step))
+            except TaskError as exc:
+                # what the chain applied before it stopped: the host has changed even though it failed
+                exc.steps_done = [s for s, _tid in steps[:len(done)]]
+                raise
+        return done
 
     def _wait_until(self, task_id, deadline, timeout, step):
         delay = self.first_delay

@@ -11,7 +11,7 @@ resulting tasks (agent-api.md section 3).
 from __future__ import annotations
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import NotFoundError
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import AgentError, ConflictError, NotFoundError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_view import view_from_agent
 
 
@@ -158,10 +158,36 @@ class ZoneAgentBackend:
         return body
 
     def create(self, spec, start, wait, timeout):
-        answer = self.client.post(self.dialect.machines_path, body=self.create_body(spec, start))
+        try:
+            answer = self.client.post(self.dialect.machines_path, body=self.create_body(spec, start))
+        except AgentError as exc:
+            raise self._unlisted_zone(spec["name"], exc) or exc
         if wait:
             self.api.wait_for(answer, timeout)
         return answer
+
+    def _unlisted_zone(self, name, exc):
+        """A 409 with `system_status`: the zone exists on the host but not in the agent's database
+        (agent-api.md section 3, create errors). That is what a creation interrupted before its
+        finalize step leaves (an agent restart, say): the zone stays 'incomplete' or 'configured' on
+        the host, GET {M} answers 404 so state=absent sees nothing, and the agent offers no call to
+        adopt or remove it (its discovery pass every 300 s may list it; not confirmed for an
+        incomplete zone). Explain that and the fix, instead of the agent's bare 409."""
+        details = exc.details.get("agent_details") or {}
+        if exc.status != 409 or not details.get("system_status"):
+            return None
+        return ConflictError(
+            "zone %s already exists on the host (zoneadm state '%s') but the agent at %s does not list it: "
+            "an earlier creation was most likely interrupted (for example by an agent restart) before the "
+            "agent recorded the zone, and the agent has no call to adopt or remove such a zone"
+            % (name, details["system_status"], self.client.url),
+            hint="remove the leftover on the host, then run this task again: run zoneweaver.illumos.zone "
+                 "name=%s state=absent backend=native cleanup_disks=true on that host (it uninstalls the "
+                 "zone, deletes its configuration and the zvols stamped for it), or by hand: zoneadm -z %s "
+                 "uninstall -F; zonecfg -z %s delete -F; then destroy its zvols (zfs list -r POOL/zones/%s). "
+                 "If the agent has listed the zone meanwhile (its discovery pass), also remove that record "
+                 "with state=absent through the agent" % (name, name, name, name),
+            status=409, system_status=details["system_status"])
 
     # --- modify -----------------------------------------------------------
     def modify_body(self, changes, actual):

@@ -1,29 +1,25 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the zoneweaver.illumos collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A download that can be read while it arrives.
+"""A download that can be consumed while it arrives.
 
-BackgroundDownload runs download() (verified, resumable) in a thread; reader()
-returns a file object over the bytes written so far that blocks until more
-arrive. So unpacking (and `zfs recv`) run alongside the transfer instead of
-after it, and the import costs about the longer of the two rather than their sum.
+StreamingDownload runs the verified, resumable transfer in a thread and hands
+its pieces to the consumer through a small bounded queue, so unpacking (and
+`zfs recv`) run alongside the transfer and nothing is written to disk.
 
 The download's verdict (checksum, size) only comes at its end: a consumer must
 treat what it received as unverified until finish() returned, and undo it when
 finish() raises. When the transfer has to start over (the registry sent the
-whole file again), the reader raises DownloadRestarted: what it delivered was
-the start of another file, and the consumer must begin anew (from the finished
-file, after finish()).
+whole file again), pieces() raises DownloadRestarted: what it delivered was the
+start of another attempt, and the consumer must begin anew.
 """
 
 from __future__ import annotations
 
-import io
-import os
 import queue
 import threading
 
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.boxvault.download import download, fetch
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.boxvault.download import fetch
 
 
 class DownloadRestarted(Exception):
@@ -32,83 +28,6 @@ class DownloadRestarted(Exception):
 
 class _Cancelled(BaseException):
     """Raised inside the download thread to stop it (the consumer gave up)."""
-
-
-class BackgroundDownload:
-    def __init__(self, client, path, dest, **kwargs):
-        self.dest = dest
-        self.part = dest + ".part"
-        self._args = (client, path, dest)
-        self._kwargs = kwargs
-        self._user_progress = kwargs.pop("progress", None)
-        self._cond = threading.Condition()
-        self._available = 0
-        self._generation = 0
-        self._done = False
-        self._cancelled = False
-        self._error = None
-        self._result = None
-        self._thread = threading.Thread(target=self._run, name="box-download", daemon=True)
-
-    def start(self):
-        # the .part file exists before the reader opens it
-        self._thread.start()
-        with self._cond:
-            self._cond.wait_for(lambda: self._done or self._available > 0 or os.path.exists(self.part))
-        return self
-
-    def _progress(self, received, total):
-        with self._cond:
-            if self._cancelled:
-                raise _Cancelled()
-            if received < self._available:
-                self._generation += 1
-            self._available = received
-            self._cond.notify_all()
-        if self._user_progress is not None:
-            self._user_progress(received, total)
-
-    def _run(self):
-        try:
-            result = download(*self._args, progress=self._progress, **self._kwargs)
-        except BaseException as exc:   # handed to the consumer in finish()/the reader
-            with self._cond:
-                self._error = exc
-                self._done = True
-                self._cond.notify_all()
-            return
-        with self._cond:
-            self._result = result
-            self._available = result["size"]
-            self._done = True
-            self._cond.notify_all()
-
-    def wait_for(self, position, generation):
-        """Block until more than `position` bytes exist (or the end); return (available, done).
-        Raises the download's error, or DownloadRestarted."""
-        with self._cond:
-            self._cond.wait_for(lambda: self._done or self._available > position or self._generation != generation)
-            if self._generation != generation:
-                raise DownloadRestarted("the download of %s started over" % self.dest)
-            if self._error is not None:
-                raise self._error
-            return self._available, self._done
-
-    def reader(self):
-        return io.BufferedReader(_Follower(self), 1 << 20)
-
-    def finish(self):
-        """Wait for the end; return download()'s result or raise its error."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._result
-
-    def cancel(self):
-        """Stop the transfer (its partial file is removed by download()) and wait for it."""
-        with self._cond:
-            self._cancelled = True
-        self._thread.join()
 
 
 _RESTART = object()
@@ -205,58 +124,3 @@ class StreamingDownload:
             except queue.Empty:
                 pass
             self._thread.join(0.05)
-
-
-class _Follower(io.RawIOBase):
-    """The growing file as a raw stream (seekable backwards, for the gzip magic check)."""
-
-    def __init__(self, background):
-        super().__init__()
-        self.background = background
-        self.name = os.path.basename(background.dest)
-        self.pos = 0
-        self.generation = background._generation
-        self.fd = None
-
-    def readable(self):
-        return True
-
-    def seekable(self):
-        return True
-
-    def seek(self, offset, whence=io.SEEK_SET):
-        if whence != io.SEEK_SET:
-            raise io.UnsupportedOperation("only absolute seeks")
-        self.pos = offset
-        return self.pos
-
-    def tell(self):
-        return self.pos
-
-    def readinto(self, buffer):
-        available, done = self.background.wait_for(self.pos, self.generation)
-        if self.pos >= available:
-            return 0     # done: the end of the file
-        if self.fd is None:
-            self.fd = self._open(done)
-        want = min(len(buffer), available - self.pos)
-        with memoryview(buffer) as view:
-            count = os.preadv(self.fd, [view[:want]], self.pos)
-        self.pos += count
-        return count
-
-    def _open(self, done):
-        """The file under its .part name, or its final one once verified (it may move in between)."""
-        names = (self.background.dest,) if done else (self.background.part, self.background.dest)
-        for name in names:
-            try:
-                return os.open(name, os.O_RDONLY)
-            except FileNotFoundError:
-                continue
-        raise FileNotFoundError("the download %s disappeared while it was read" % self.background.dest)
-
-    def close(self):
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-        super().close()

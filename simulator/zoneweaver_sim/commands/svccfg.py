@@ -27,6 +27,9 @@ TOOL = "svccfg"
 USAGE_RC = 2
 READ_SUBCOMMANDS = ("listprop", "listpg", "list", "describe", "export", "help")
 GROUP = "config"
+# the SMF property types (scf_type_t); setprop refuses any other word [mem: svccfg(8)]
+PROPERTY_TYPES = frozenset(("boolean", "count", "integer", "time", "astring", "opaque", "ustring", "uri", "fmri",
+                            "host", "hostname", "net_address", "net_address_v4", "net_address_v6"))
 USAGE = "Usage: svccfg [-v] [-s FMRI] [-f file] [command [args...]]"
 _VALUE = re.compile(r'"((?:[^"\\]|\\.)*)"|(\S+)')
 
@@ -80,6 +83,8 @@ def _setprop(inv, fmri, args):
     if not match:
         inv.fail("svccfg: Syntax error.\nUsage: setprop pg/name = [type:] value", 1)
     name, ptype, rest = match.groups()
+    if ptype is not None and ptype not in PROPERTY_TYPES:   # svccfg knows only the SMF types
+        inv.fail(f"svccfg: Unknown type \"{ptype}\".", 1)
     group, slash, _prop = name.partition("/")
     if not slash:
         inv.fail(f"svccfg: Property names must be of the form pg/name: \"{name}\".", 1)

@@ -19,6 +19,9 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.parsers.
 
 STRING_TYPES = frozenset(("astring", "ustring", "fmri", "host", "hostname", "net_address", "net_address_v4",
                           "net_address_v6", "uri"))
+# Every SMF property type svccfg knows (scf_type_t; not in the project's reference, from svccfg(8)
+# [mem]): any other word is refused before a command runs.
+PROPERTY_TYPES = STRING_TYPES | frozenset(("boolean", "count", "integer", "time", "opaque"))
 
 
 def parse_listprop(text):

@@ -126,3 +126,17 @@ def test_missing_instance_counts_as_disabled_and_check_mode_runs_no_svcadm():
     result = smf_service.run(smf_params(state="enabled"), RunContext(check_mode=True, run_command=host))
     assert result["changed"] is True and result["state"] == "online"
     assert all(call[0] == "svcs" for call in host.calls)
+
+
+@pytest.mark.parametrize("properties,name,words", [
+    ([{"name": "config/note", "value": "x", "type": "aaaa"}], "dhcp:ipv4", "'aaaa' is not an SMF property type"),
+    ([{"name": "config/note", "value": "nul\x00byte", "type": None}], "dhcp:ipv4", "contains a NUL character"),
+    (None, "nul\x00byte", "is not an SMF service or instance"),
+])
+def test_smf_refuses_unknown_types_and_nul_before_any_command(properties, name, words):
+    """An unknown type used to reach svccfg (which then mis-quoted later values of that property);
+    a NUL character used to crash in the command runner instead of failing cleanly."""
+    host = Host([])
+    with pytest.raises(InputError, match=words):
+        smf_service.run(smf_params(name=name, properties=properties, state="enabled"), RunContext(run_command=host))
+    assert host.calls == []

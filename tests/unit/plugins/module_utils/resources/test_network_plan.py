@@ -5,8 +5,9 @@ lists that lag, "already exists" answers, uncertain mutations)."""
 import pytest
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import (
-    NetworkAgentBackend, already_exists, check_addrobj, check_link_name, unique_rows)
+    NetworkAgentBackend, already_exists, unique_rows)
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.context import RunContext
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.values import check_addrobj, check_link_name
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import (
     AgentError, AmbiguousMutationError, InputError, NotFoundError, ZoneweaverError)
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources import etherstub, ip_forwarding, vlan, vnic

@@ -1,0 +1,112 @@
+"""The environment filters: placement by free capacity, sticky placement, names, addresses, expiry."""
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.zoneweaver.illumos.plugins.filter.environment import (
+    environment_expired, environment_plan, lifetime_seconds)
+
+NOW = 1_800_000_000          # 2027-01-15T08:00:00Z
+
+
+def host(name, ram="8G", vcpus=8, zones=(), dhcp=(), nat=()):
+    return {"host": name, "capacity": {"vcpus": vcpus, "ram": ram}, "zones": list(zones),
+            "dhcp_hosts": list(dhcp), "nat_rules": list(nat)}
+
+
+def env(*zones, **kw):
+    return dict({"name": "demo", "domain": "example.com", "zones": list(zones)}, **kw)
+
+
+def placed(plan):
+    return {zone: p["host"] for zone, p in plan["placement"].items()}
+
+
+def test_new_zones_go_where_most_memory_is_free():
+    plan = environment_plan(env({"name": "web", "ram": "4G"}, {"name": "db", "ram": "2G"}, {"name": "app", "ram": "3G"}),
+                            [host("h1", ram="8G"), host("h2", ram="6G")], NOW)
+    # biggest first: web 4G -> h1 (8 free), app 3G -> h2 (6 free vs 4), db 2G -> h1 (4 free vs 3)
+    assert placed(plan) == {"web": "h1", "app": "h2", "db": "h1"}
+    assert plan["hosts"]["h1"]["free"] == {"vcpus": 6, "ram": "2G"}
+
+
+def test_other_zones_on_a_host_take_its_capacity():
+    busy = {"name": "0001--big.other.example.com", "vcpus": 4, "ram": "7G", "tags": ["other"]}
+    plan = environment_plan(env({"name": "web", "ram": "2G"}), [host("h1", ram="8G", zones=[busy]), host("h2", ram="4G")],
+                            NOW)
+    assert placed(plan) == {"web": "h2"}
+
+
+def test_existing_zones_stay_and_keep_names_addresses_and_expiry():
+    web = {"name": "0007--web.demo.example.com", "vcpus": 1, "ram": "1G",
+           "tags": ["zw-env=demo", "zw-expires=2027-01-15T10:00:00Z"]}
+    plan = environment_plan(env({"name": "web", "ram": "1G"}, {"name": "db", "ram": "1G"}, lifetime="2h"),
+                            [host("h1", ram="2G", zones=[web], dhcp=[{"hostname": "web-demo", "ip": "10.190.190.20"}]),
+                             host("h2", ram="16G")], NOW + 3600)
+    assert plan["placement"]["web"] == {"host": "h1", "name": "0007--web.demo.example.com", "ip": "10.190.190.20"}
+    assert plan["placement"]["db"]["host"] == "h2"
+    assert plan["placement"]["db"]["name"] == "0001--db.demo.example.com"
+    assert plan["expires"] == "2027-01-15T10:00:00Z"
+    assert "zw-expires=2027-01-15T10:00:00Z" in plan["hosts"]["h1"]["zones"][0]["tags"]
+    renewed = environment_plan(env({"name": "web", "ram": "1G"}, lifetime="2h", renew=True),
+                               [host("h1", zones=[web])], NOW + 3600)
+    assert renewed["expires"] == "2027-01-15T11:00:00Z"
+
+
+def test_server_ids_and_addresses_skip_what_the_host_uses():
+    other = {"name": "0001--x.other.example.com", "vcpus": 1, "ram": "1G", "tags": []}
+    plan = environment_plan(env({"name": "web"}, {"name": "db"}, ip_range=["10.0.0.10", "10.0.0.12"]),
+                            [host("h1", zones=[other], dhcp=[{"hostname": "x", "ip": "10.0.0.10"}])], NOW)
+    # in the order of the spec
+    assert plan["placement"]["web"]["name"] == "0002--web.demo.example.com" and plan["placement"]["web"]["ip"] == "10.0.0.11"
+    assert plan["placement"]["db"]["name"] == "0003--db.demo.example.com" and plan["placement"]["db"]["ip"] == "10.0.0.12"
+    with pytest.raises(AnsibleFilterError, match="no free address left in 10.0.0.10-10.0.0.12 on h1"):
+        environment_plan(env({"name": "a"}, {"name": "b"}, {"name": "c"}, ip_range=["10.0.0.10", "10.0.0.12"]),
+                         [host("h1", dhcp=[{"hostname": "x", "ip": "10.0.0.10"}])], NOW)
+
+
+def test_zone_that_fits_nowhere_names_every_hosts_free_capacity():
+    with pytest.raises(AnsibleFilterError) as err:
+        environment_plan(env({"name": "huge", "ram": "10G", "vcpus": 2}), [host("h1", ram="8G"), host("h2", ram="4G")],
+                         NOW)
+    assert "zone huge of environment demo (2 vCPU, 10G) fits on no host; free: h1 8 vCPU 8G, h2 8 vCPU 4G" \
+        in str(err.value)
+
+
+def test_removed_zone_leaves_its_dhcp_entry_and_redirection_for_removal():
+    web = {"name": "0001--web.demo.example.com", "ram": "1G", "vcpus": 1, "tags": ["zw-env=demo"]}
+    db = {"name": "0002--db.demo.example.com", "ram": "1G", "vcpus": 1, "tags": ["zw-env=demo"]}
+    dhcp = [{"hostname": "web-demo", "ip": "10.190.190.20"}, {"hostname": "db-demo", "ip": "10.190.190.21"},
+            {"hostname": "db-otherdemo", "ip": "10.190.190.30"}]
+    nat = [{"type": "rdr", "bridge": "igb0", "subnet": "203.0.113.9/32", "target": "10.190.190.21/32"},
+           {"type": "portmap", "bridge": "igb0", "subnet": "10.190.190.0/24", "target": "0/32"}]
+    plan = environment_plan(env({"name": "web", "ram": "1G"}), [host("h1", zones=[web, db], dhcp=dhcp, nat=nat)], NOW)
+    h1 = plan["hosts"]["h1"]
+    assert h1["removed"] == ["0002--db.demo.example.com"]
+    assert h1["dhcp_remove"] == ["db-demo"]
+    assert h1["expose_remove"] == [{"uplink": "igb0", "external": "203.0.113.9/32", "target": "10.190.190.21/32"}]
+    gone = environment_plan(env(state="absent"), [{"host": "h1", "zones": [web, db], "dhcp_hosts": dhcp,
+                                                   "nat_rules": nat}], NOW)
+    assert gone["hosts"]["h1"]["zones"] == [] and gone["hosts"]["h1"]["dhcp_remove"] == ["db-demo", "web-demo"]
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(AnsibleFilterError, match="name must be"):
+        environment_plan(env(name="Demo Env"), [host("h1")], NOW)
+    with pytest.raises(AnsibleFilterError, match="listed twice"):
+        environment_plan(env({"name": "a"}, {"name": "a"}), [host("h1")], NOW)
+    with pytest.raises(AnsibleFilterError, match="host h1 has no capacity"):
+        environment_plan(env({"name": "a"}), [{"host": "h1"}], NOW)
+    with pytest.raises(AnsibleFilterError, match="lifetime must be"):
+        lifetime_seconds("soon")
+    assert lifetime_seconds("90m") == 5400 and lifetime_seconds("") is None
+
+
+def test_expired_environments():
+    zones = {"h1": [{"name": "a", "tags": ["zw-env=old", "zw-expires=2027-01-15T08:00:00Z"]},
+                    {"name": "b", "tags": ["zw-env=new", "zw-expires=2027-01-15T09:00:00Z"]},
+                    {"name": "c", "tags": ["zw-env=forever"]}, {"name": "d", "tags": None}],
+             "h2": [{"name": "e", "tags": ["zw-env=old2", "zw-expires=garbage"]}]}
+    assert environment_expired(zones, NOW) == ["old"]
+    assert environment_expired(zones, NOW + 3600) == ["new", "old"]
