@@ -39,6 +39,26 @@ VIEW_KEYS = ("id", "source_name", "organization", "box_name", "version", "provid
              "last_verified", "metadata")
 
 
+def variant(row):
+    """(provider, architecture) of a template row; the agent leaves them out for the defaults."""
+    return (row.get("provider") or "zone", row.get("architecture") or "amd64")
+
+
+def rows_of_spec(rows, spec):
+    """The template rows of the spec's provider, architecture and version selector, oldest version first."""
+    kept = []
+    for row in rows:
+        provider, arch = variant(row)
+        if spec["provider"] and provider != spec["provider"]:
+            continue
+        if spec["architecture"] and arch != spec["architecture"]:
+            continue
+        if spec["version"] is not None and not spec["selector"].matches(str(row.get("version"))):
+            continue
+        kept.append(row)
+    return sorted(kept, key=lambda r: Version(str(r.get("version") or "")).key)
+
+
 def normalize_spec(params):
     """Validate the options; raises InputError before any request."""
     state = params.get("state") or "present"
@@ -186,7 +206,7 @@ class TemplateResource:
                       registry={k: facts.get(k) for k in ("checksum", "checksum_type", "size", "source")},
                       source_name=source["name"])
         rows = self.backend.find(org, box, version)
-        same = [r for r in rows if self._variant(r) == (spec["provider"], spec["architecture"])]
+        same = [r for r in rows if variant(r) == (spec["provider"], spec["architecture"])]
         if same:
             result["checksum_verified"] = self._verify(same[0], facts, verify, what, existing=True, timeout=timeout)
             return self._finish(result, {}, {}, same[0])
@@ -226,13 +246,9 @@ class TemplateResource:
         result["checksum_verified"] = self._verify(row, facts, verify, what, existing=False, timeout=timeout)
         return self._finish(result, before, after, row)
 
-    @staticmethod
-    def _variant(row):
-        return (row.get("provider") or "zone", row.get("architecture") or "amd64")
-
     def _one(self, org, box, version, spec):
         rows = [r for r in self.backend.find(org, box, version)
-                if self._variant(r) == (spec["provider"], spec["architecture"])]
+                if variant(r) == (spec["provider"], spec["architecture"])]
         return rows[0] if rows else None
 
     def _verify(self, row, facts, verify, what, existing, timeout):
@@ -267,17 +283,7 @@ class TemplateResource:
     # ------------------------------------------------------------------ absent
     def _absent_once(self, spec, wait, timeout):
         result = dict(new_result(), removed=[])
-        rows = []
-        for row in self.backend.find(spec["organization"], spec["box"]):
-            provider, arch = self._variant(row)
-            if spec["provider"] and provider != spec["provider"]:
-                continue
-            if spec["architecture"] and arch != spec["architecture"]:
-                continue
-            if spec["version"] is not None and not spec["selector"].matches(str(row.get("version"))):
-                continue
-            rows.append(row)
-        rows.sort(key=lambda r: Version(str(r.get("version") or "")).key)
+        rows = rows_of_spec(self.backend.find(spec["organization"], spec["box"]), spec)
         if not rows:
             return self._finish(result, {}, {}, None)
         versions = sort_versions(set(str(r.get("version")) for r in rows))
@@ -285,7 +291,7 @@ class TemplateResource:
         after = {"state": "absent"}
         for row in rows:
             result["actions"].append("remove %s/%s %s (%s/%s)" % ((row.get("organization"), row.get("box_name"),
-                                                                   row.get("version")) + self._variant(row)))
+                                                                   row.get("version")) + variant(row)))
             result["removed"].append(public_view(row))
         if not self.ctx.check_mode:
             for row in rows:

@@ -18,11 +18,12 @@ import re
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.boxvault.download import check_policy
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.boxvault.errors import ChecksumError
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.boxvault.versions import Version, sort_versions
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.boxvault.versions import sort_versions
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import ConflictError, InputError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.templates import (
     DEFAULT_BASE, READY, TemplateNativeBackend)
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import finish, new_result
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.template import rows_of_spec, variant
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.values import parse_size
 
 DATASET_RE = re.compile(r"^[A-Za-z0-9_.:\-]+(/[A-Za-z0-9_.:\-]+)*$")
@@ -45,10 +46,6 @@ def native_options(params, spec):
         raise InputError("with backend=native, registry_url is required: the host downloads the box from BoxVault "
                          "itself", hint="set registry_url (or BOXVAULT_URL on the host)")
     return base
-
-
-def _variant(row):
-    return (row.get("provider") or "zone", row.get("architecture") or "amd64")
 
 
 class TemplateNativeResource:
@@ -84,7 +81,7 @@ class TemplateNativeResource:
                                 hint="remove or rename it, or use another template_base")
         if templates:
             row = templates[0]
-            if _variant(row) != (spec["provider"], spec["architecture"]):
+            if variant(row) != (spec["provider"], spec["architecture"]):
                 raise InputError(
                     "%s already holds %s/%s %s for %s/%s; one dataset per version keeps one variant, so importing "
                     "%s/%s would overwrite it"
@@ -147,24 +144,14 @@ class TemplateNativeResource:
     def _absent(self, spec):
         result = dict(new_result(), removed=[], tasks=[])
         templates, _partials, _others = self.backend.find(spec["organization"], spec["box"])
-        rows = []
-        for row in templates:
-            provider, arch = _variant(row)
-            if spec["provider"] and provider != spec["provider"]:
-                continue
-            if spec["architecture"] and arch != spec["architecture"]:
-                continue
-            if spec["version"] is not None and not spec["selector"].matches(str(row.get("version"))):
-                continue
-            rows.append(row)
-        rows.sort(key=lambda r: Version(str(r.get("version") or "")).key)
+        rows = rows_of_spec(templates, spec)
         if not rows:
             return self._finish(result, {}, {}, None)
         before = {"state": "present", "versions": sort_versions(set(str(r.get("version")) for r in rows))}
         after = {"state": "absent"}
         for row in rows:
             result["actions"].append("remove %s/%s %s (%s/%s): zfs destroy -r %s" % (
-                (row["organization"], row["box_name"], row["version"]) + _variant(row) + (row["dataset_path"],)))
+                (row["organization"], row["box_name"], row["version"]) + variant(row) + (row["dataset_path"],)))
             result["removed"].append(row)
         if not self.ctx.check_mode:
             for row in rows:
