@@ -214,6 +214,14 @@ class StorageNativeBackend:
     def machine_tree(self, machine):
         """(root, datasets) of a zone: its root dataset recursively, then the zvols its configuration
         references from elsewhere; None when the host has no such zone."""
+        listing = self._zone_listing(machine, snapshots=False)
+        return None if listing is None else listing[:2]
+
+    def _zone_listing(self, machine, snapshots):
+        """(root, datasets, snapshot rows) of a zone, or None when the host has no such zone.
+
+        With `snapshots`, one `zfs list -t filesystem,volume,snapshot -r ROOT` (plus one per outside zvol)
+        reads the datasets and their snapshots together, so a no-change run costs two reads with zonecfg's."""
         from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.parsers import zonecfg as zonecfg_parser
         from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.zones import zone_root
         # `zonecfg -z Z export` fails for an unknown zone: it alone tells whether the zone exists
@@ -221,37 +229,39 @@ class StorageNativeBackend:
         if config is None:
             return None
         root = zone_root(config)
-        tree = []
+        fields = SNAPSHOT_FIELDS if snapshots else ("name",)
+        listing = ["zfs", "list", "-H", "-p", "-o", ",".join(fields), "-t",
+                   DATASET_TYPES + (",snapshot" if snapshots else "")]
+        rows = []
         if root:
-            listed = self.runner.read(["zfs", "list", "-H", "-p", "-o", "name", "-t", DATASET_TYPES, "-r", root],
-                                      missing="zfs")
-            tree = sorted((r["name"] for r in zfs_parser.parse_list(listed.stdout if listed else "", fields=("name",))),
-                          key=lambda n: tuple(n.split("/")))
+            listed = self.runner.read(listing + ["-r", root], missing="zfs")
+            rows = zfs_parser.parse_list(listed.stdout if listed else "", fields=fields)
+        tree = sorted((r["name"] for r in rows if "@" not in r["name"]), key=lambda n: tuple(n.split("/")))
         for attr, value in sorted(zonecfg_parser.attrs(config).items()):
             if not value or not (attr == "bootdisk" or (attr.startswith("disk") and attr[4:].isdigit())):
                 continue
             path = str(value).split(",", 1)[0]
             if path in tree or path.startswith("/"):
                 continue
-            if self.runner.read(["zfs", "list", "-H", "-p", "-o", "name", path], missing="zfs") is not None:
+            if not snapshots:
+                if self.runner.read(["zfs", "list", "-H", "-p", "-o", "name", path], missing="zfs") is not None:
+                    tree.append(path)
+                continue
+            listed = self.runner.read(listing + ["-d", "1", path], missing="zfs")
+            found = zfs_parser.parse_list(listed.stdout, fields=fields) if listed is not None else []
+            if any(r["name"] == path for r in found):
                 tree.append(path)
-        return root if root in tree else None, tree
-
-    def _machine_snapshot_rows(self, tree):
-        if not tree:
-            return []
-        result = self.runner.read(["zfs", "list", "-H", "-p", "-o", ",".join(SNAPSHOT_FIELDS), "-t", "snapshot",
-                                   "-d", "1"] + tree)
-        return zfs_parser.parse_list(result.stdout, fields=SNAPSHOT_FIELDS)
+                rows += found
+        return (root if root in tree else None), tree, [r for r in rows if "@" in r["name"]]
 
     def _grouped(self, machine):
-        tree_info = self.machine_tree(machine)
-        if tree_info is None:
+        listing = self._zone_listing(machine, snapshots=True)
+        if listing is None:
             return None, None, None
-        root, tree = tree_info
+        root, tree, snapshot_rows = listing
         groups = {}
         position = {dataset: index for index, dataset in enumerate(tree)}
-        rows = [r for r in self._machine_snapshot_rows(tree) if r["name"].partition("@")[0] in position]
+        rows = [r for r in snapshot_rows if r["name"].partition("@")[0] in position]
         # tree order (root, what is below it, then the outside zvols), as the agent lists dataset_names
         for row in sorted(rows, key=lambda r: (position[r["name"].partition("@")[0]], r.get("createtxg") or 0)):
             dataset, _at, snap = row["name"].partition("@")

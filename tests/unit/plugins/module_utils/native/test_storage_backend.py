@@ -287,27 +287,35 @@ set value="rpool/vols/data"
 end
 """ % (ROOT, ROOT)
 TREE = ("zfs", "list", "-H", "-p", "-o", "name", "-t", "filesystem,volume", "-r", ROOT)
-SNAPS = ("zfs", "list", "-H", "-p", "-o", "name,used,userrefs,createtxg,creation,zoneweaver:description", "-t",
-         "snapshot", "-d", "1", ROOT, ROOT + "/boot", "rpool/vols/data")
+SNAPSHOT_LISTING = ("zfs", "list", "-H", "-p", "-o", "name,used,userrefs,createtxg,creation,zoneweaver:description",
+                    "-t", "filesystem,volume,snapshot")
+DATASET_ROW = "%s\t0\t-\t1\t1700000000\t-\n"
 
 
 def zone_host(snapshots=""):
+    """A zone whose root has a boot child, plus an outside zvol; `snapshots` as (root tree rows, zvol rows)."""
+    inside, outside = snapshots or ("", "")
     host = FakeHost().on("zoneadm", "-z", ZONE, "list", "-p",
                          answers=[(0, "-:%s:installed:/%s/path:1c9d:bhyve:excl:3\n" % (ZONE, ROOT), "")])
     host.on("zonecfg", "-z", ZONE, "export", answers=[(0, EXPORT, "")])
     host.on(*TREE, answers=[(0, "%s\n%s/boot\n" % (ROOT, ROOT), "")])
-    host.on(*SNAPS, answers=[(0, snapshots, "")])
+    host.on(*SNAPSHOT_LISTING + ("-r", ROOT),
+            answers=[(0, DATASET_ROW % ROOT + DATASET_ROW % (ROOT + "/boot") + inside, "")])
+    host.on(*SNAPSHOT_LISTING + ("-d", "1", "rpool/vols/data"),
+            answers=[(0, DATASET_ROW % "rpool/vols/data" + outside, "")])
     return host
 
 
 SNAPSHOT_ROWS = ("%s@s1\t0\t0\t10\t1700000000\tfirst\n%s/boot@s1\t4096\t1\t10\t1700000000\t-\n"
-                 "rpool/vols/data@s1\t100\t0\t10\t1700000000\t-\n%s@s2\t0\t0\t12\t1700000000\t-\n"
-                 % (ROOT, ROOT, ROOT))
+                 "%s@s2\t0\t0\t12\t1700000000\t-\n" % (ROOT, ROOT, ROOT),
+                 "rpool/vols/data@s1\t100\t0\t10\t1700000000\t-\n")
 
 
 def test_machine_snapshots_are_grouped_like_the_agents():
     host = zone_host(SNAPSHOT_ROWS)
     rows = native(host).list_machine_snapshots(ZONE)
+    # zonecfg, then datasets and snapshots together: one listing of the root tree, one of the outside zvol
+    assert [argv[:2] for argv in host.calls] == [["zonecfg", "-z"], ["zfs", "list"], ["zfs", "list"]]
     assert rows == [
         {"name": "s1", "description": "first", "created": "2023-11-14T22:13:20.000Z", "createtxg": 10, "datasets": 3,
          "dataset_names": [ROOT, ROOT + "/boot", "rpool/vols/data"], "used_bytes": 4196, "holds": 1},
@@ -323,10 +331,12 @@ def test_machine_snapshots_are_grouped_like_the_agents():
 
 
 def test_machine_snapshot_create_describe_delete_restore_commands():
-    host = zone_host()
+    previous = zone_host()
+    previous.on("zfs", "list", "-H", "-p", "-o", "name", "rpool/vols/data", answers=[(0, "rpool/vols/data\n", "")])
+    native(previous).create_machine_snapshot(ZONE, "s1", "before upgrade")
+    host = zone_host(SNAPSHOT_ROWS)
+    host.calls = previous.calls
     backend = native(host)
-    backend.create_machine_snapshot(ZONE, "s1", "before upgrade")
-    host.on(*SNAPS, answers=[(0, SNAPSHOT_ROWS, "")])
     backend.modify_machine_snapshot(ZONE, "s1", "")
     backend.restore_machine_snapshot(ZONE, "s1")
     backend.delete_machine_snapshot(ZONE, "s1")
