@@ -22,11 +22,15 @@ import re
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import InputError
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.render import ipf as ipf_render
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.values import TAG_RE, format_size, parse_size
 
 ENV_TAG = "zw-env="
 OWNER_TAG = "zw-owner="
 EXPIRES_TAG = "zw-expires="
+# A zone whose outgoing traffic is blocked carries this tag, so the plan knows to take the rules
+# away again when the zone or its deny_outgoing goes (the agent cannot list ipf.conf rules).
+DENY_TAG = "zw-deny-outgoing=true"
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
 _LIFETIME_RE = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
 _LIFETIME_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -98,6 +102,18 @@ def _check_spec(env):
         if short in seen:
             _fail("zone %r is listed twice in environment %s" % (short, name))
         seen.add(short)
+
+
+def deny_outgoing_rules(address):
+    """The ipf.conf rules that stop a zone at `address` from opening connections through the host:
+    it may still renew its DHCP lease and answer connections made to it (state kept for them).
+    A zone's packets reach the host's stack `in` on the host's link to the zone network and leave
+    towards it `out` [mem: not checked on a live host], hence the directions."""
+    specs = ({"action": "pass", "direction": "in", "quick": True, "protocol": "udp", "source": address,
+              "port": 67, "keep_state": True},
+             {"action": "pass", "direction": "out", "quick": True, "destination": address, "keep_state": True},
+             {"action": "block", "direction": "in", "quick": True, "source": address})
+    return [ipf_render.render_rule(ipf_render.check_spec(spec)) for spec in specs]
 
 
 def _host_rows(hosts, need_capacity):
@@ -233,7 +249,7 @@ def environment_plan(env, hosts, now, defaults=None):
             taken_ips.add(entry.get("ip"))
             own_dhcp[entry.get("hostname")] = entry.get("ip")
         free_ips = _free_ips(ip_range, taken_ips)
-        zones, dhcp, expose, keep_ips = [], [], [], set()
+        zones, dhcp, expose, keep_ips, deny_rules = [], [], [], set(), []
         for zone in wanted:
             if placement[zone["name"]] is not row:
                 continue
@@ -256,11 +272,13 @@ def environment_plan(env, hosts, now, defaults=None):
                           % (ip_range[0], ip_range[1], row["host"], zone["name"]))
             keep_ips.add(ip)
             mac = zone.get("mac") or _mac(mac_prefix, full)
+            deny = bool(zone.get("deny_outgoing", env.get("deny_outgoing", False)))
             spec = {"name": full, "state": "running",
                     "vcpus": _zone_need(zone, defaults)[0],
                     "ram": zone.get("ram", defaults.get("ram", "1G")),
                     "nics": [{"global_nic": link, "mac_address": mac}],
-                    "tags": tags_common + ["zw-zone=" + zone["name"]] + list(zone.get("tags") or ())}
+                    "tags": tags_common + ["zw-zone=" + zone["name"]] + ([DENY_TAG] if deny else [])
+                    + list(zone.get("tags") or ())}
             image = zone.get("image", defaults.get("image"))
             disk = zone.get("disk", defaults.get("disk"))
             if image:
@@ -273,6 +291,8 @@ def environment_plan(env, hosts, now, defaults=None):
             if keys:
                 spec["cloud_init"] = {"enabled": True, "sshkey": keys[0]}
             zones.append(spec)
+            if deny:
+                deny_rules += [{"zone": zone["name"], "rule": rule} for rule in deny_outgoing_rules(ip)]
             dhcp.append({"hostname": dhcp_name, "mac": mac, "ip": ip})
             for address in zone.get("expose") or ():
                 expose.append({"uplink": uplink, "external": str(address).split("/", maxsplit=1)[0] + "/32", "target": ip + "/32"})
@@ -291,9 +311,19 @@ def environment_plan(env, hosts, now, defaults=None):
                          and (r.get("bridge"), r.get("subnet"), r.get("target")) not in wanted_rules]
         removed = sorted(z["name"] for short, (r, z) in existing.items()
                          if r is row and short not in {w["name"] for w in wanted})
+        # rules of zones that had deny_outgoing (their tag says so) and are gone or no longer want it
+        wanted_deny = {d["rule"] for d in deny_rules}
+        deny_remove = []
+        for short, (r, z) in sorted(existing.items()):
+            address = own_dhcp.get("%s-%s" % (short, name))
+            if r is row and DENY_TAG in (z.get("tags") or ()) and address:
+                deny_remove += [{"zone": short, "rule": rule} for rule in deny_outgoing_rules(address)
+                                if rule not in wanted_deny]
         out["hosts"][row["host"]] = {"zones": zones, "dhcp": dhcp, "expose": expose, "dhcp_remove": dhcp_remove,
                                      "expose_remove": expose_remove, "removed": removed,
-                                     "touched": bool(zones or removed or dhcp_remove or expose_remove),
+                                     "deny_outgoing": deny_rules, "deny_outgoing_remove": deny_remove,
+                                     "touched": bool(zones or removed or dhcp_remove or expose_remove
+                                                     or deny_remove),
                                      "free": {"vcpus": row["free_vcpus"], "ram": format_size(max(row["free_ram"], 0))}}
     return out
 

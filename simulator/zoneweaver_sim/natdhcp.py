@@ -211,7 +211,8 @@ def _ipf_start(sim) -> str | None:
         st.nat["loaded"] = []
         return f"ipnat: {path}: {error}"
     st.nat["loaded"] = rules
-    return None
+    from .commands.ipf import load_filter_file   # the method loads ipf.conf too (commands/ipf.py)
+    return load_filter_file(sim)
 
 
 def _dhcpd_start(sim) -> str | None:

@@ -377,8 +377,8 @@ def test_knobs_fail_and_slow_shutdown(host):
 def test_shims_on_path_act_on_the_simulator(host, tmp_path):
     paths = host.write_shims(str(tmp_path / "bin"))
     assert sorted(os.path.basename(p) for p in paths) == sorted(
-        ["zoneadm", "zonecfg", "zfs", "zpool", "zlogin", "pfexec", "dladm", "ipadm", "routeadm", "ipnat", "svcs",
-         "svcadm", "svccfg", "pkg"])
+        ["zoneadm", "zonecfg", "zfs", "zpool", "zlogin", "pfexec", "dladm", "ipadm", "routeadm", "ipnat", "ipf",
+         "ipfstat", "svcs", "svcadm", "svccfg", "pkg"])
     assert all(os.access(p, os.X_OK) for p in paths)
     assert open(paths[0]).readline().strip() == "#!" + sys.executable
     env = dict(os.environ, PATH=str(tmp_path / "bin") + os.pathsep + os.environ.get("PATH", ""))
@@ -412,5 +412,5 @@ def test_cli_writes_shims(tmp_path):
                            "http://127.0.0.1:5001"], capture_output=True, text=True, timeout=60,
                           env=dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p)), check=False)
     assert proc.returncode == 0, proc.stderr
-    assert len(proc.stdout.split()) == 14
+    assert len(proc.stdout.split()) == 16
     assert "URL = 'http://127.0.0.1:5001'" in (tmp_path / "bin" / "zfs").read_text()

@@ -139,6 +139,11 @@ MATRIX = [
           backends=("native",), host_module=True),
     Entry("agent_config", present={"path": "$agent_conf", "settings": AGENT_SETTINGS},
           backends=("native",), host_module=True),
+    Entry("ipfilter_rule", present={"config_file": "$ipf_conf", "action": "block", "direction": "in", "quick": True,
+                                    "source": "10.190.190.20"},
+          absent={"config_file": "$ipf_conf", "action": "block", "direction": "in", "quick": True,
+                  "source": "10.190.190.20", "state": "absent"},
+          backends=("native",), host_module=True),
 ]
 
 # Modules without an entry yet (a new module's author adds it here until its entry lands). Empty:

@@ -28,6 +28,7 @@ class World:
         ctx = {"nat_conf": natdhcp.host_path(self.sim, "/etc/ipf/ipnat.conf"),
                "dhcp_conf": natdhcp.host_path(self.sim, "/etc/dhcpd.conf"),
                "agent_conf": natdhcp.host_path(self.sim, "/etc/zoneweaver-agent/config.yaml"),
+               "ipf_conf": natdhcp.host_path(self.sim, "/etc/ipf/ipf.conf"),
                "artifact_src": os.path.join(self.controller_dir or "", "trust.iso"),
                "agent_port": str(self.sim.port), "bv_url": "", "hw_url": ""}
         if self.boxvault is not None:

@@ -215,13 +215,20 @@ class NatDhcpNativeBackend:
         written = set()
         try:
             for path in self._changed_paths():
-                validate = ipnat_render.VALIDATE if path == self.ipnat_conf else dhcpd_render.VALIDATE
-                if self._write(path, validate):
+                if self._write(path, self._validate_command(path)):
                     written.add(path)
         finally:
             self.release_locks()
+        self._reload(written)
+
+    def _validate_command(self, path):
+        """The argv (with '%s' for the temp file) that checks the new content of `path`."""
+        return ipnat_render.VALIDATE if path == self.ipnat_conf else dhcpd_render.VALIDATE
+
+    def _reload(self, written):
+        """Make the services read the files just written (`written`: their paths)."""
         if self.ipnat_conf in written:
-            self._reload_ipfilter()
+            self._reload_ipfilter(self.ipnat_conf)
         if self.dhcpd_conf in written or self._props:
             self._reload_dhcp(self.dhcpd_conf in written)
 
@@ -282,16 +289,17 @@ class NatDhcpNativeBackend:
         if state.rstrip("*") == "maintenance":
             self.warn("%s is in maintenance after %s; see `svcs -xv %s` and the service log" % (service, what, service))
 
-    def _reload_ipfilter(self):
+    def _reload_ipfilter(self, path):
+        """IP Filter's refresh method reloads ipf.conf and ipnat.conf (illumos-native.md 1.9)."""
         state = self.service_state(IPFILTER_FMRI)[0].rstrip("*")
         verb = {"online": "refresh", "degraded": "refresh", "maintenance": "clear", "disabled": "enable"}.get(state)
         if verb is None:
             self.warn("%s is %s, so the rules written to %s are not loaded now%s" % (
-                IPFILTER_SERVICE, state, self.ipnat_conf,
+                IPFILTER_SERVICE, state, path,
                 "" if state == "unknown" else "; IP Filter loads them when it starts"))
             return
         self._svcadm(verb, IPFILTER_FMRI, IPFILTER_SERVICE)
-        self._after(IPFILTER_FMRI, IPFILTER_SERVICE, "loading %s" % self.ipnat_conf)
+        self._after(IPFILTER_FMRI, IPFILTER_SERVICE, "loading %s" % path)
 
     def _reload_dhcp(self, file_changed):
         state = self.service_state(DHCP_FMRI)[0].rstrip("*")

@@ -41,8 +41,8 @@ import traceback
 from ..tasks import TaskFailure
 
 # Every shim `write_shims` writes. pfexec runs its arguments locally (see PFEXEC_SHIM).
-TOOLS = ("zoneadm", "zonecfg", "zfs", "zpool", "zlogin", "dladm", "ipadm", "routeadm", "ipnat", "svcs", "svcadm",
-         "svccfg", "pkg")
+TOOLS = ("zoneadm", "zonecfg", "zfs", "zpool", "zlogin", "dladm", "ipadm", "routeadm", "ipnat", "ipf", "ipfstat",
+         "svcs", "svcadm", "svccfg", "pkg")
 SHIMS = TOOLS + ("pfexec",)
 # Environment variables a shim forwards (the rest of the caller's environment stays private).
 ENV_KEYS = ("LC_ALL", "LANG", "LC_MESSAGES", "TZ", "USER", "LOGNAME", "SUDO_USER", "PFEXEC")

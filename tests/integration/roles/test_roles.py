@@ -6,7 +6,8 @@ import os
 import yaml
 
 from zoneweaver_sim.boxvault import BoxVaultSimulator
-from zw_harness import ROOT, run_playbook, simulated_host
+from zoneweaver_sim import natdhcp
+from zw_harness import ROOT, run_playbook, shims_on_path, simulated_host
 
 BOX = {"org": "STARTcloud", "name": "debian13-server", "version": "2025.8.22"}
 
@@ -39,7 +40,7 @@ def task(run, name):
 HOSTS_VAR = {"environment": "environment_hosts", "reaper": "reaper_hosts"}
 
 
-def roles_play(tmp_path, inv, roles, extra_args=(), hosts="zoneweaver_hosts", play_vars=None):
+def roles_play(tmp_path, inv, roles, extra_args=(), hosts="zoneweaver_hosts", play_vars=None, env=None):
     """One play running `roles` ([(role, vars)]) once, for every host of the inventory."""
     tasks = []
     for role, role_vars in roles:
@@ -50,7 +51,7 @@ def roles_play(tmp_path, inv, roles, extra_args=(), hosts="zoneweaver_hosts", pl
                       "vars": role_vars, "run_once": True})
     plays = [{"name": "roles", "hosts": hosts, "gather_facts": False, "vars": dict(play_vars or {}), "tasks": tasks}]
     path = playbook(tmp_path, "roles.yml", plays)
-    return run_playbook(tmp_path, path, ["-i", inv] + list(extra_args))
+    return run_playbook(tmp_path, path, ["-i", inv] + list(extra_args), env=env)
 
 
 def test_failing_provisioning_step_names_the_step_and_its_output(tmp_path, sim):
@@ -238,3 +239,60 @@ def test_provision_then_sync_and_run_provisioners_again(tmp_path, sim):
         result = task(run, "Provisioning pipeline of each zone (h1)")["results"][0]
         assert result["changed"] is True, (action, result)
         assert result["steps"] and all(step["status"] == "completed" for step in result["steps"]), result["steps"]
+
+
+def test_deny_outgoing_rules_follow_the_zone_and_the_option(tmp_path, host):
+    """deny_outgoing writes the zone's IP Filter rules on its host (ipfilter_rule, over the host's own
+    connection: here local, with the simulator's fake ipf/svcadm first in PATH); a re-run changes
+    nothing; turning the option off, or removing the zone, takes the rules away again."""
+    ipf_conf = natdhcp.host_path(host, "/etc/ipf/ipf.conf")
+    with open(ipf_conf, "w") as handle:
+        handle.write("pass in all\n")
+    natdhcp.svc_enable(host, "svc:/network/ipfilter:default")
+    inv = inventory(tmp_path, {"h1": (host, {"vcpus": 8, "ram": "8G"})})
+    env = {"PATH": shims_on_path(host, tmp_path / "shims")}
+    spec = {"environment_name": "quiet", "environment_ipf_conf": ipf_conf, "environment_ipfilter_become": False,
+            "environment_zones": [{"name": "web", "ram": "512M", "deny_outgoing": True},
+                                  {"name": "app", "ram": "512M"}]}
+    rules = ["pass in quick proto udp from 10.190.190.20 to any port = 67 keep state",
+             "pass out quick from any to 10.190.190.20 keep state",
+             "block in quick from 10.190.190.20 to any"]
+    block = ("# BEGIN zoneweaver.illumos managed ipfilter_rule\n" + "".join(r + "\n" for r in rules)
+             + "# END zoneweaver.illumos managed ipfilter_rule\n")
+
+    def ipf_mutations():
+        return [c for c in host.command_mutations() if c["tool"] in ("ipf", "svcadm")]
+
+    built = roles_play(tmp_path, inv, [("environment", spec)], env=env)
+    assert built.rc == 0, built.output
+    placement = task(built, "Place the zones and plan every host")["ansible_facts"]["environment_result"]["placement"]
+    assert placement["web"]["ip"] == "10.190.190.20"
+    assert task(built, "Outgoing traffic of the zones denied (h1)")["changed"] is True
+    with open(ipf_conf) as handle:
+        assert handle.read() == "pass in all\n" + block
+    assert host.state.nat["ipf_loaded"] == ["pass in all"] + rules      # IP Filter reloaded the file
+
+    host.clear_commands()
+    again = roles_play(tmp_path, inv, [("environment", spec)], env=env)
+    assert again.rc == 0, again.output
+    assert task(again, "Outgoing traffic of the zones denied (h1)")["changed"] is False
+    assert ipf_mutations() == []
+
+    spec["environment_zones"][0]["deny_outgoing"] = False
+    off = roles_play(tmp_path, inv, [("environment", spec)], env=env)
+    assert off.rc == 0, off.output
+    assert task(off, "Outgoing traffic allowed again (h1)")["changed"] is True
+    with open(ipf_conf) as handle:
+        assert handle.read() == "pass in all\n"
+    assert host.state.nat["ipf_loaded"] == ["pass in all"]
+
+    spec["environment_zones"][0]["deny_outgoing"] = True
+    on = roles_play(tmp_path, inv, [("environment", spec)], env=env)
+    assert on.rc == 0, on.output
+    spec["environment_zones"] = spec["environment_zones"][1:]        # web goes away
+    gone = roles_play(tmp_path, inv, [("environment", spec)], env=env)
+    assert gone.rc == 0, gone.output
+    assert task(gone, "Zones of the environment, the unlisted ones removed (h1)")["summary"]["removed"] == 1
+    assert task(gone, "Outgoing traffic allowed again (h1)")["changed"] is True
+    with open(ipf_conf) as handle:
+        assert handle.read() == "pass in all\n"

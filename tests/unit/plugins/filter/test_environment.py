@@ -110,3 +110,29 @@ def test_expired_environments():
              "h2": [{"name": "e", "tags": ["zw-env=old2", "zw-expires=garbage"]}]}
     assert environment_expired(zones, NOW) == ["old"]
     assert environment_expired(zones, NOW + 3600) == ["new", "old"]
+
+
+def test_deny_outgoing_rules_are_planned_and_taken_away_by_tag():
+    rules = ["pass in quick proto udp from 10.190.190.20 to any port = 67 keep state",
+             "pass out quick from any to 10.190.190.20 keep state",
+             "block in quick from 10.190.190.20 to any"]
+    plan = environment_plan(env({"name": "web", "deny_outgoing": True}, {"name": "db"}), [host("h1")], NOW)
+    h1 = plan["hosts"]["h1"]
+    assert [d["rule"] for d in h1["deny_outgoing"]] == rules and {d["zone"] for d in h1["deny_outgoing"]} == {"web"}
+    tags = {z["name"].split("--")[1].split(".")[0]: z["tags"] for z in h1["zones"]}
+    assert "zw-deny-outgoing=true" in tags["web"] and "zw-deny-outgoing=true" not in tags["db"]
+    assert h1["deny_outgoing_remove"] == []
+    everyone = environment_plan(env({"name": "web"}, deny_outgoing=True), [host("h1")], NOW)
+    assert len(everyone["hosts"]["h1"]["deny_outgoing"]) == 3
+
+    web = {"name": "0001--web.demo.example.com", "vcpus": 1, "ram": "1G",
+           "tags": ["zw-env=demo", "zw-zone=web", "zw-deny-outgoing=true"]}
+    seen = host("h1", zones=[web], dhcp=[{"hostname": "web-demo", "ip": "10.190.190.20"}])
+    kept = environment_plan(env({"name": "web", "deny_outgoing": True}), [seen], NOW)["hosts"]["h1"]
+    assert kept["deny_outgoing_remove"] == [] and len(kept["deny_outgoing"]) == 3
+    off = environment_plan(env({"name": "web"}), [seen], NOW)["hosts"]["h1"]
+    assert off["deny_outgoing"] == [] and [d["rule"] for d in off["deny_outgoing_remove"]] == rules
+    gone = environment_plan(env({"name": "db"}), [seen], NOW)["hosts"]["h1"]
+    assert [d["rule"] for d in gone["deny_outgoing_remove"]] == rules and gone["touched"] is True
+    removed = environment_plan(env({"name": "web", "deny_outgoing": True}, state="absent"), [seen], NOW)["hosts"]["h1"]
+    assert len(removed["deny_outgoing_remove"]) == 3
