@@ -28,10 +28,10 @@ sanity: venv
 changelog-lint: venv
 	@cd $(ROOT) && $(VENV311)/bin/antsibull-changelog lint
 
-# Units and integration on Python 3.13 / ansible-core 2.21, then the whole
-# pytest suite on Python 3.11 / ansible-core 2.19 (its summary line ends the run).
+# Units and integration on Python 3.13 / ansible-core 2.21 against the newest agent generation, then the
+# whole pytest suite (both generations, trust, packaging) on Python 3.11 / ansible-core 2.19.
 test313: venv313
-	@PATH=$(VENV313)/bin:$$PATH $(VENV313)/bin/python -m pytest -p no:cacheprovider -n 2 tests/unit tests/integration $(PYTEST_ARGS)
+	@PATH=$(VENV313)/bin:$$PATH ZW_GENERATIONS=0.3.9 $(VENV313)/bin/python -m pytest -p no:cacheprovider -n 2 tests/unit tests/integration $(PYTEST_ARGS)
 
 test311: venv
 	@PATH=$(VENV311)/bin:$$PATH $(VENV311)/bin/python -m pytest -p no:cacheprovider -n 2 tests/simulator tests/unit tests/integration tests/packaging tests/trust $(PYTEST_ARGS)
