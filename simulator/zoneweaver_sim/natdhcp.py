@@ -127,6 +127,19 @@ def read_host_file(path: str) -> str | None:
         return None
 
 
+def read_file_operand(inv, name: str, missing: str) -> str:
+    """A config file named on a fake command's line: stdin (`-`), a file the shim sent along, or a host file.
+    `missing` is the tool's own message for an absent file; the command then fails with exit code 1."""
+    if name in ("-", "/dev/stdin"):
+        return inv.stdin
+    if name in inv.files:
+        return inv.files[name]
+    text = read_host_file(name)
+    if text is None:
+        inv.fail(missing, 1)
+    return text
+
+
 def write_host_file(path: str, text: str) -> None:
     """Replace a host file whole (temp + rename), as the agent's tasks do."""
     os.makedirs(os.path.dirname(path), exist_ok=True)

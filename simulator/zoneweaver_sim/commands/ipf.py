@@ -23,7 +23,7 @@ from __future__ import annotations
 import ipaddress
 import os
 
-from ..natdhcp import host_path, read_host_file
+from ..natdhcp import host_path, read_file_operand, read_host_file
 
 TOOL = "ipf"
 USAGE_RC = 1
@@ -200,17 +200,6 @@ def load_filter_file(sim) -> str | None:
     return f"ipf: {path}: {error}" if error else None
 
 
-def _content(inv, name: str) -> str:
-    if name in ("-", "/dev/stdin"):
-        return inv.stdin
-    if name in inv.files:
-        return inv.files[name]
-    text = read_host_file(name)
-    if text is None:
-        inv.fail(f"ipf: fopen({name}): No such file or directory", 1)
-    return text
-
-
 def run(inv):
     flags, flush, names = _parse(inv)
     if not flags:
@@ -220,7 +209,7 @@ def run(inv):
         inv.fail(f"ipf: -{''.join(sorted(unsupported))} is not implemented by zoneweaver-sim", 2)
     files = []
     for name in names:
-        rules, error = parse_ipf(_content(inv, name))
+        rules, error = parse_ipf(read_file_operand(inv, name, f"ipf: fopen({name}): No such file or directory"))
         if error:
             inv.fail(f"ipf: {name}: {error}", 1)
         files.append(rules)

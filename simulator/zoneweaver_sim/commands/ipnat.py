@@ -14,7 +14,7 @@ prints them: 0/32 as 0.0.0.0/32 [mem]. Syntax errors name the line [mem: wording
 """
 from __future__ import annotations
 
-from ..natdhcp import ipnat_list, parse_ipnat, read_host_file
+from ..natdhcp import ipnat_list, parse_ipnat, read_file_operand
 
 TOOL = "ipnat"
 USAGE_RC = 1
@@ -52,17 +52,6 @@ def is_mutating(inv) -> bool:
     return "n" not in flags and bool(flags & {"C", "F", "f"})
 
 
-def _content(inv, name: str) -> str:
-    if name in ("-", "/dev/stdin"):
-        return inv.stdin
-    if name in inv.files:
-        return inv.files[name]
-    text = read_host_file(name)
-    if text is None:
-        inv.fail(f"ipnat: open({name}): No such file or directory", 1)
-    return text
-
-
 def run(inv):
     flags, names = _parse(inv)
     if not flags:
@@ -71,7 +60,7 @@ def run(inv):
         inv.fail("ipnat: -s (statistics) is not implemented by zoneweaver-sim", 2)
     files = []
     for name in names:
-        rules, error = parse_ipnat(_content(inv, name))
+        rules, error = parse_ipnat(read_file_operand(inv, name, f"ipnat: open({name}): No such file or directory"))
         if error:
             inv.fail(f"ipnat: {name}: {error}", 1)
         files.append(rules)
