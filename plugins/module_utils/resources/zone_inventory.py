@@ -206,7 +206,7 @@ def read_detail(target, noun, name):
 class Collector:
     """Runs the reads of many agents through one bounded thread pool."""
 
-    def __init__(self, max_workers=16):
+    def __init__(self, max_workers=32):
         self.max_workers = max(1, int(max_workers))
         self._pool = None
 
