@@ -52,13 +52,13 @@ def plain_data(value):
     if isinstance(value, (list, tuple)):
         return [plain_data(item) for item in value]
     if isinstance(value, str):
-        return value if type(value) is str else str.__str__(value)
+        return str(value)  # the same object when it carries no tag
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
-        return value if type(value) is int else int(value)
+        return int(value)
     if isinstance(value, float):
-        return value if type(value) is float else float(value)
+        return float(value)
     return value  # anything else (a vaulted value, bytes) is left for validation to judge
 
 
