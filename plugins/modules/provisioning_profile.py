@@ -91,12 +91,10 @@ actions:
   sample: [create]
 """
 
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.options import agent_argument_spec
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.named_row import named_row_argument_spec
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.provisioning_profile import run as RUNNER
 
-ARGUMENT_SPEC = agent_argument_spec(
-    name={"type": "str", "required": True},
-    state={"type": "str", "default": "present", "choices": ["present", "absent"]},
+ARGUMENT_SPEC = named_row_argument_spec(
     description={"type": "str"},
     recipe={"type": "str"},
     default_credentials={"type": "dict", "no_log": True},

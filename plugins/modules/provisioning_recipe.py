@@ -108,12 +108,10 @@ actions:
   sample: [create]
 """
 
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.options import agent_argument_spec
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.named_row import named_row_argument_spec
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.provisioning_recipe import run as RUNNER
 
-ARGUMENT_SPEC = agent_argument_spec(
-    name={"type": "str", "required": True},
-    state={"type": "str", "default": "present", "choices": ["present", "absent"]},
+ARGUMENT_SPEC = named_row_argument_spec(
     os_family={"type": "str", "choices": ["linux", "solaris", "windows"]},
     brand={"type": "str"},
     description={"type": "str"},

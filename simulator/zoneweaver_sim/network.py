@@ -31,6 +31,7 @@ import hashlib
 import ipaddress
 import re
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from .server import Response, error
@@ -642,28 +643,41 @@ def set_interface_forwarding(st, ifname: str, value: str, temporary=False) -> No
 
 # ---- the agent's tasks
 
+# A link class's word in dladm's messages and in the agent's delete task's messages.
+_DELETE_WORDS = {"vnic": ("vnic", "VNIC"), "etherstub": ("etherstub", "etherstub"), "vlan": ("VLAN", "VLAN")}
+
+
+@contextmanager
+def _agent_error_prefix(prefix):
+    """The agent's task fails with the command's message after its own: "<prefix>: <message>"."""
+    try:
+        yield
+    except TaskFailure as exc:
+        raise TaskFailure(f"{prefix}: {exc}") from None
+
+
+def _delete_link_task(sim, t, name, cls):
+    """The agent's VNIC/etherstub/VLAN delete task: `dladm delete-<cls>`, then the link's monitoring rows go."""
+    dladm_word, agent_word = _DELETE_WORDS[cls]
+    with _agent_error_prefix(f"Failed to delete {agent_word} {name}"):
+        delete_link(sim, name, cls, dladm_word)
+    forget(sim, name)
+    _out(t, f"{agent_word[0].upper()}{agent_word[1:]} {name} deleted successfully")   # "Etherstub x deleted..."
+
 
 def create_vnic_finish(sim, t):
     """The agent's executeCreateVNICTask: one `dladm create-vnic` built from the
     request as given; everything the controller did not check fails here, with
     dladm's message after the agent's "Failed to create VNIC <name>: "."""
     c = t["_ctx"]
-    try:
+    with _agent_error_prefix(f"Failed to create VNIC {c['name']}"):
         create_vnic(sim, c)
-    except TaskFailure as exc:
-        raise TaskFailure(f"Failed to create VNIC {c['name']}: {exc}") from None
     _out(t, f"VNIC {c['name']} created successfully over {c['link']}")
 
 
 def delete_vnic_finish(sim, t):
     """executeDeleteVNICTask: dladm delete-vnic, then the VNIC's monitoring rows are destroyed."""
-    name = t["_ctx"]["name"]
-    try:
-        delete_link(sim, name, "vnic", "vnic")
-    except TaskFailure as exc:
-        raise TaskFailure(f"Failed to delete VNIC {name}: {exc}") from None
-    forget(sim, name)
-    _out(t, f"VNIC {name} deleted successfully")
+    _delete_link_task(sim, t, t["_ctx"]["name"], "vnic")
 
 
 def set_vnic_props_finish(sim, t):
@@ -671,20 +685,16 @@ def set_vnic_props_finish(sim, t):
     dladm sets what it can and warns about the rest; any warning fails the task."""
     c = t["_ctx"]
     name = c["name"]
-    try:
+    with _agent_error_prefix(f"Failed to set VNIC {name} properties"):
         set_link_props(sim, name, c["properties"])
-    except TaskFailure as exc:
-        raise TaskFailure(f"Failed to set VNIC {name} properties: {exc}") from None
     _out(t, f"VNIC {name} properties set successfully")
 
 
 def create_etherstub_finish(sim, t):
     """executeCreateEtherstubTask: `dladm create-etherstub [-t] NAME`."""
     name = t["_ctx"]["name"]
-    try:
+    with _agent_error_prefix(f"Failed to create etherstub {name}"):
         create_etherstub(sim, name, t["_ctx"].get("temporary"))
-    except TaskFailure as exc:
-        raise TaskFailure(f"Failed to create etherstub {name}: {exc}") from None
     _out(t, f"Etherstub {name} created successfully")
 
 
@@ -702,32 +712,19 @@ def delete_etherstub_finish(sim, t):
                 delete_link(sim, vnic, "vnic", "vnic")
             except TaskFailure as exc:
                 add_line(t, str(exc), "stderr")
-    try:
-        delete_link(sim, name, "etherstub", "etherstub")
-    except TaskFailure as exc:
-        raise TaskFailure(f"Failed to delete etherstub {name}: {exc}") from None
-    forget(sim, name)
-    _out(t, f"Etherstub {name} deleted successfully")
+    _delete_link_task(sim, t, name, "etherstub")
 
 
 def create_vlan_finish(sim, t):
     """executeCreateVlanTask: `dladm create-vlan [-f] [-t] -l LINK -v VID NAME`."""
     c = t["_ctx"]
-    try:
+    with _agent_error_prefix(f"Failed to create VLAN {c['name']}"):
         link = create_vlan(sim, c)
-    except TaskFailure as exc:
-        raise TaskFailure(f"Failed to create VLAN {c['name']}: {exc}") from None
     _out(t, f"VLAN {c['name']} created successfully (VID {link['vid']}) over {c['link']}")
 
 
 def delete_vlan_finish(sim, t):
-    name = t["_ctx"]["name"]
-    try:
-        delete_link(sim, name, "vlan", "VLAN")
-    except TaskFailure as exc:
-        raise TaskFailure(f"Failed to delete VLAN {name}: {exc}") from None
-    forget(sim, name)
-    _out(t, f"VLAN {name} deleted successfully")
+    _delete_link_task(sim, t, t["_ctx"]["name"], "vlan")
 
 
 # ---- IP addresses
@@ -806,20 +803,22 @@ def forwarding_finish(sim, t):
     _out(t, "IP forwarding configured successfully")
 
 
-EXECUTORS = {
-    "create_vnic": (_commands_begin, create_vnic_finish, _noop),
-    "delete_vnic": (_commands_begin, delete_vnic_finish, _noop),
-    "set_vnic_properties": (_commands_begin, set_vnic_props_finish, _noop),
-    "create_etherstub": (_commands_begin, create_etherstub_finish, _noop),
-    "delete_etherstub": (_commands_begin, delete_etherstub_finish, _noop),
-    "create_vlan": (_commands_begin, create_vlan_finish, _noop),
-    "delete_vlan": (_commands_begin, delete_vlan_finish, _noop),
-    "create_ip_address": (_commands_begin, create_addr_finish, _noop),
-    "delete_ip_address": (_commands_begin, delete_addr_finish, _noop),
-    "enable_ip_address": (_commands_begin, enable_addr_finish, _noop),
-    "disable_ip_address": (_commands_begin, disable_addr_finish, _noop),
-    "configure_forwarding": (_commands_begin, forwarding_finish, _noop),
+# Every network task logs its commands when it starts and does its work when it finishes.
+_FINISHERS = {
+    "create_vnic": create_vnic_finish,
+    "delete_vnic": delete_vnic_finish,
+    "set_vnic_properties": set_vnic_props_finish,
+    "create_etherstub": create_etherstub_finish,
+    "delete_etherstub": delete_etherstub_finish,
+    "create_vlan": create_vlan_finish,
+    "delete_vlan": delete_vlan_finish,
+    "create_ip_address": create_addr_finish,
+    "delete_ip_address": delete_addr_finish,
+    "enable_ip_address": enable_addr_finish,
+    "disable_ip_address": disable_addr_finish,
+    "configure_forwarding": forwarding_finish,
 }
+EXECUTORS = {operation: (_commands_begin, finish, _noop) for operation, finish in _FINISHERS.items()}
 
 
 # --------------------------------------------------------------------------- views
@@ -893,9 +892,19 @@ class Network:
         link = self.st.links.get(name) if isinstance(name, str) else None
         return link is not None and link["class"] == cls
 
+    def _require_link(self, name, cls, label) -> None:
+        """The agent's 404 when `dladm show-<cls> NAME` does not know the link."""
+        if not self._exists(name, cls):
+            raise error(404, f"{label} {name} not found",
+                        details=f"dladm: invalid {cls} name '{name}': object not found")     # [tool] for show-vnic
+
     @staticmethod
-    def _not_found_details(name, cls) -> str:
-        return f"dladm: invalid {cls} name '{name}': object not found"     # [tool] for show-vnic
+    def _link_row(rows, name, label) -> dict:
+        """The row of link `name` in a listing, or the agent's 404."""
+        for row in rows:
+            if row["link"] == name:
+                return row
+        raise error(404, f"{label} {name} not found")
 
     def _rows(self, req, cls):
         if truthy(req.q("live")):
@@ -942,11 +951,7 @@ class Network:
         return Response(200, {"vnics": rows, "source": source, "returned": len(rows)})
 
     def vnic_detail(self, req):
-        name = req.params["vnic"]
-        rows = [r for r in db_rows(self.sim, "vnic") if r["link"] == name]
-        if not rows:
-            raise error(404, f"VNIC {name} not found")
-        return Response(200, rows[0])
+        return Response(200, self._link_row(db_rows(self.sim, "vnic"), req.params["vnic"], "VNIC"))
 
     def vnic_create(self, req):
         """VnicModificationController.createVNIC: name/link present, the name's
@@ -997,8 +1002,7 @@ class Network:
 
     def vnic_delete(self, req):
         name = req.params["vnic"]
-        if not self._exists(name, "vnic"):
-            raise error(404, f"VNIC {name} not found", details=self._not_found_details(name, "vnic"))
+        self._require_link(name, "vnic", "VNIC")
         temporary = truthy(req.q("temporary"))
         ctx = {"name": name, "temporary": temporary,
                "commands": [f"dladm delete-vnic {'-t ' if temporary else ''}{name}"]}
@@ -1050,8 +1054,7 @@ class Network:
         props, temporary = body.get("properties"), body.get("temporary", False)
         if not isinstance(props, (dict, list)) or not props:
             raise error(400, "properties object is required and must contain at least one property")
-        if not self._exists(name, "vnic"):
-            raise error(404, f"VNIC {name} not found", details=self._not_found_details(name, "vnic"))
+        self._require_link(name, "vnic", "VNIC")
         pairs = ",".join(f"{k}={v}" for k, v in _vnic_props(props).items())
         cmd = f"dladm set-linkprop {'-t ' if js_truthy(temporary) else ''}-p {pairs} {name}"
         t = queue_host_task(self.sim, req, "set_vnic_properties",
@@ -1070,11 +1073,7 @@ class Network:
         return Response(200, {"etherstubs": rows, "source": source, count: len(rows)})
 
     def etherstub_detail(self, req):
-        name = req.params["etherstub"]
-        rows = [r for r in db_rows(self.sim, "etherstub") if r["link"] == name]
-        if not rows:
-            raise error(404, f"Etherstub {name} not found")
-        return Response(200, rows[0])
+        return Response(200, self._link_row(db_rows(self.sim, "etherstub"), req.params["etherstub"], "Etherstub"))
 
     def etherstub_create(self, req):
         """EtherstubController.createEtherstub: a name of letters, digits and '_'
@@ -1100,8 +1099,7 @@ class Network:
         knows it; without force, VNICs on it (`dladm show-vnic -l`) answer 400
         {error, vnics, suggestion}."""
         name = req.params["etherstub"]
-        if not self._exists(name, "etherstub"):
-            raise error(404, f"Etherstub {name} not found", details=self._not_found_details(name, "etherstub"))
+        self._require_link(name, "etherstub", "Etherstub")
         temporary, force = truthy(req.q("temporary")), truthy(req.q("force"))
         vnics = _vnics_over(self.st, name)
         if vnics and not force:
@@ -1125,12 +1123,8 @@ class Network:
         return Response(200, {"vlans": rows, "total": len(rows), "source": source})
 
     def vlan_detail(self, req):
-        name = req.params["vlan"]
         rows, _source = self._rows(req, "vlan")
-        rows = [r for r in rows if r["link"] == name]
-        if not rows:
-            raise error(404, f"VLAN {name} not found")
-        return Response(200, rows[0])
+        return Response(200, self._link_row(rows, req.params["vlan"], "VLAN"))
 
     def vlan_create(self, req):
         """VlanController.createVlan: vid and link present, vid in 1-4094 (a JS
@@ -1161,8 +1155,7 @@ class Network:
 
     def vlan_delete(self, req):
         name = req.params["vlan"]
-        if not self._exists(name, "vlan"):
-            raise error(404, f"VLAN {name} not found", details=self._not_found_details(name, "vlan"))
+        self._require_link(name, "vlan", "VLAN")
         temporary = truthy(req.q("temporary"))
         t = queue_host_task(self.sim, req, "delete_vlan", metadata={"vlan": name, "temporary": temporary},
                             ctx={"name": name, "commands": [f"dladm delete-vlan {'-t ' if temporary else ''}{name}"]})

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import EndpointMissingError, InputError
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.provisioning_recipe import (
-    NamedResource, check_name, recipes)
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.named_row import NamedResource, check_name
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.provisioning_recipe import recipes
 
 PROFILE_KEYS = ("description", "recipe_id", "default_credentials", "default_sync_folders", "default_provisioners",
                 "default_variables")

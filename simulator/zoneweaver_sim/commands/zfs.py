@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from .. import zfs as model
 from ..util import parse_size
+from . import shim_template
 
 TOOL = "zfs"
 USAGE_RC = 2
@@ -99,6 +100,22 @@ def _props(inv, sub, pairs):
             _usage(inv, sub, f"bad property format '{pair}': expected property=value")   # [mem]
         out[key] = value
     return out
+
+
+def _one_operand(inv, sub, operands, missing):
+    """The single operand `zfs sub` takes; usage error `missing` without one, `too many arguments` beyond."""
+    if len(operands) != 1:
+        _usage(inv, sub, missing if not operands else "too many arguments")
+    return operands[0]
+
+
+def _create_parents(st, name):
+    """-p: the missing filesystems between the pool and `name` (never the pool itself)."""
+    parts = name.split("/")
+    for i in range(2, len(parts)):
+        parent = "/".join(parts[:i])
+        if parent not in st.datasets:
+            model.create(st, parent, model.FS, {}, [])
 
 
 def _human(value: str) -> str:
@@ -265,9 +282,7 @@ def _get(inv, args):
 
 def _create(inv, args):
     flags, values, operands = _opts(inv, "create", args, "ps", "obV")
-    if len(operands) != 1:
-        _usage(inv, "create", "missing dataset argument" if not operands else "too many arguments")
-    name = operands[0]
+    name = _one_operand(inv, "create", operands, "missing dataset argument")
     st = inv.state
     if not model.valid_dataset_name(name):
         inv.fail(f"cannot create '{name}': invalid character in name")   # [mem]
@@ -278,11 +293,7 @@ def _create(inv, args):
     if "p" in flags:
         if name in st.datasets:
             return 0      # -p: an existing target is fine
-        parts = name.split("/")
-        for i in range(1, len(parts)):
-            parent = "/".join(parts[:i])
-            if parent not in st.datasets and i > 1:
-                model.create(st, parent, model.FS, {}, [])
+        _create_parents(st, name)
     dtype = model.FS
     if volsize is not None:
         size = parse_size(volsize)
@@ -300,9 +311,7 @@ def _create(inv, args):
 
 def _destroy(inv, args):
     flags, _values, operands = _opts(inv, "destroy", args, "rRfnvdp", "")
-    if len(operands) != 1:
-        _usage(inv, "destroy", "missing dataset argument" if not operands else "too many arguments")
-    name = operands[0]
+    name = _one_operand(inv, "destroy", operands, "missing dataset argument")
     st = inv.state
     model.require(st, name)
     if "n" in flags:
@@ -367,11 +376,7 @@ def _clone(inv, args):
     if not model.valid_dataset_name(target):
         inv.fail(f"cannot create '{target}': invalid character in name")
     if "p" in flags:
-        parts = target.split("/")
-        for i in range(2, len(parts)):
-            parent = "/".join(parts[:i])
-            if parent not in st.datasets:
-                model.create(st, parent, model.FS, {}, [])
+        _create_parents(st, target)
     model.clone(st, source, target, _props(inv, "clone", values.get("o", [])), [])
     return 0
 
@@ -425,9 +430,7 @@ def _snapshot_operand(inv, name, verb):
 
 def _rollback(inv, args):
     flags, _values, operands = _opts(inv, "rollback", args, "rRf", "")
-    if len(operands) != 1:
-        _usage(inv, "rollback", "missing dataset argument" if not operands else "too many arguments")
-    name = operands[0]
+    name = _one_operand(inv, "rollback", operands, "missing dataset argument")
     st = inv.state
     if not model.is_snap(name):
         model.require(st, name)
@@ -443,31 +446,29 @@ def _rollback(inv, args):
     return 0
 
 
-def _hold(inv, args):
-    flags, _values, operands = _opts(inv, "hold", args, "r", "")
+def _tag_and_snapshots(inv, sub, args, verb):
+    """`zfs hold|release [-r] TAG NAME@SNAP...`: (recursive, tag, snapshots), every snapshot checked first."""
+    flags, _values, operands = _opts(inv, sub, args, "r", "")
     if len(operands) < 2:
-        _usage(inv, "hold", "missing tag argument" if not operands else "missing snapshot argument")
+        _usage(inv, sub, "missing tag argument" if not operands else "missing snapshot argument")
     tag, names = operands[0], operands[1:]
-    st = inv.state
     for name in names:
-        _snapshot_operand(inv, name, "hold")
-        model.require(st, name)
+        _snapshot_operand(inv, name, verb)
+        model.require(inv.state, name)
+    return "r" in flags, tag, names
+
+
+def _hold(inv, args):
+    recursive, tag, names = _tag_and_snapshots(inv, "hold", args, "hold")
     for name in names:
-        model.hold(st, name, tag, "r" in flags, [])
+        model.hold(inv.state, name, tag, recursive, [])
     return 0
 
 
 def _release(inv, args):
-    flags, _values, operands = _opts(inv, "release", args, "r", "")
-    if len(operands) < 2:
-        _usage(inv, "release", "missing tag argument" if not operands else "missing snapshot argument")
-    tag, names = operands[0], operands[1:]
-    st = inv.state
+    recursive, tag, names = _tag_and_snapshots(inv, "release", args, "release hold from")
     for name in names:
-        _snapshot_operand(inv, name, "release hold from")
-        model.require(st, name)
-    for name in names:
-        model.release(st, name, tag, "r" in flags, [])
+        model.release(inv.state, name, tag, recursive, [])
     return 0
 
 
@@ -498,9 +499,7 @@ def _holds(inv, args):
 
 def _promote(inv, args):
     _flags, _values, operands = _opts(inv, "promote", args, "", "")
-    if len(operands) != 1:
-        _usage(inv, "promote", "missing clone filesystem argument" if not operands else "too many arguments")
-    model.promote(inv.state, operands[0], [])
+    model.promote(inv.state, _one_operand(inv, "promote", operands, "missing clone filesystem argument"), [])
     return 0
 
 
@@ -517,11 +516,7 @@ def _rename(inv, args):
     if "p" in flags and not model.is_snap(new_name):
         if not model.valid_dataset_name(new_name):
             inv.fail(f"cannot create '{new_name}': invalid character in name")
-        parts = new_name.split("/")
-        for i in range(2, len(parts)):
-            parent = "/".join(parts[:i])
-            if parent not in st.datasets:
-                model.create(st, parent, model.FS, {}, [])
+        _create_parents(st, new_name)
     model.rename(st, name, new_name, "r" in flags, [])
     return 0
 
@@ -531,16 +526,15 @@ RECV_VOLSIZE = 20 << 30     # the agent face's default volsize of an imported bo
 
 def _recv(inv, args):
     flags, values, operands = _opts(inv, "receive", args, "Fnsuvde", "ox")
-    if len(operands) != 1:
-        _usage(inv, "receive", "missing snapshot argument" if not operands else "too many arguments")
+    target = _one_operand(inv, "receive", operands, "missing snapshot argument")
     st = inv.state
-    name = operands[0].split("@", 1)[0]
+    name = target.split("@", 1)[0]
     stream = inv.stream or {}
     received = int(stream.get("bytes") or 0)
     if received <= 0:
         inv.fail("cannot receive: failed to read from stream")
     if not model.valid_dataset_name(name):
-        inv.fail(f"cannot receive: invalid name '{operands[0]}'")
+        inv.fail(f"cannot receive: invalid name '{target}'")
     props = _props(inv, "receive", values.get("o", []))
     parent = model.parent_of(name)
     if parent is None or parent not in st.datasets:
@@ -591,25 +585,9 @@ def run(inv):
     return handler(inv, args)
 
 
-# The zfs shim: like the common one, but `zfs recv` reads its binary standard input here, chunk by
-# chunk, and sends only its size, sha256 and first bytes (the simulator never holds the stream).
-SHIM = '''#!{python}
-# zoneweaver-sim shim for `{tool}` (generated by `zoneweaver-sim shims`; do not edit).
-# Runs {tool} on the simulated host at {url}: POST /_sim/exec, print the answer, exit with its code.
-import base64
-import json
-import os
-import ssl
-import sys
-import urllib.error
-import urllib.request
-import zlib
-
-URL = {url!r}
-TOOL = {tool!r}
-CAFILE = {cafile!r}
-ENV_KEYS = {env_keys!r}
-TIMEOUT = 600
+# `zfs recv` reads its binary standard input in the shim, chunk by chunk, and sends only its
+# size, crc32 and first bytes (the simulator never holds the stream).
+SHIM = shim_template('''
 CHUNK = 1 << 20
 
 
@@ -633,28 +611,9 @@ def consume_stream():
     return {{"bytes": count, "crc32": crc if digest else None, "head": base64.b64encode(head).decode("ascii")}}
 
 
-def main():
-    argv = sys.argv[1:]
-    body = {{"tool": TOOL, "argv": argv, "stdin": "",
-            "env": {{k: os.environ[k] for k in ENV_KEYS if k in os.environ}}, "files": {{}}}}
+def request_body(argv):
+    body = {{"tool": TOOL, "argv": argv, "stdin": "", "env": forwarded_env(), "files": {{}}}}
     if argv and argv[0] in ("recv", "receive"):
         body["stream"] = consume_stream()
-    request = urllib.request.Request(URL.rstrip("/") + "/_sim/exec", data=json.dumps(body).encode("utf-8"),
-                                     headers={{"Content-Type": "application/json"}}, method="POST")
-    context = ssl.create_default_context(cafile=CAFILE) if CAFILE else None
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT, context=context) as answer:
-            result = json.loads(answer.read().decode("utf-8"))
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        detail = exc.read().decode("utf-8", "replace") if isinstance(exc, urllib.error.HTTPError) else exc
-        sys.stderr.write("zoneweaver-sim shim: {tool}: the simulator at %s did not answer: %s\\n" % (URL, detail))
-        return {unreachable}
-    sys.stdout.write(result.get("stdout", ""))
-    sys.stderr.write(result.get("stderr", ""))
-    sys.stdout.flush()
-    return int(result.get("rc", 1))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-'''
+    return body
+''', imports=("base64", "zlib"))

@@ -11,8 +11,8 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.provision
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.context import RunContext
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import InputError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources import artifact, zone_exec
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.provisioning_recipe import (
-    NamedResource, masked, recipe_spec)
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.named_row import NamedResource, masked
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.provisioning_recipe import recipe_spec
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_provision import (
     _step_name, normalize, planned_steps)
 
