@@ -9,7 +9,12 @@ An environment is a named set of zones. Its zones carry tags (letters, digits an
   zw-owner=<owner>   who asked for it
   zw-expires=<UTC>   end of its lifetime, 2026-11-22T12:00:00Z (kept across re-runs)
 Placement is sticky: a zone that exists stays on its host; a new zone goes to the host with the
-most free memory that still fits it (free = declared capacity - what the host's zones take).
+most free memory that still fits it (free = capacity - what the host's zones take). The capacity
+is declared, or read from the host (host_info: its CPUs and memory, less a reserve). Live free
+memory is not used: it moves with the ZFS ARC, while the zones' allocations are what they hold.
+When the host's pools are known (host_info), a new zone's disk must also fit the free space of the
+pool its volumes go on (the environment's `pool`, else rpool, the agent's usual root pool), less
+the disks this plan already put there; existing zones' volumes are in that pool's use already.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
 _LIFETIME_RE = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
 _LIFETIME_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+DEFAULT_POOL = "rpool"
 
 
 def _fail(msg):
@@ -116,7 +122,23 @@ def deny_outgoing_rules(address):
     return [ipf_render.render_rule(ipf_render.check_spec(spec)) for spec in specs]
 
 
-def _host_rows(hosts, need_capacity):
+def _pool_free(host, pool, explicit):
+    """Free bytes of `pool` on the host; None when unknown (no pools read, or the default pool is not
+    there: the agent then uses another root pool, which nothing here can name); 0 when the
+    environment names a pool the host does not have."""
+    pools = host.get("pools")
+    if not isinstance(pools, list):
+        return None
+    for entry in pools:
+        if isinstance(entry, dict) and entry.get("name") == pool:
+            try:
+                return max(0, int(entry.get("free")))
+            except (TypeError, ValueError):
+                return None
+    return 0 if explicit else None
+
+
+def _host_rows(hosts, need_capacity, pool=None):
     rows = []
     for host in hosts:
         capacity = host.get("capacity") or {}
@@ -130,6 +152,7 @@ def _host_rows(hosts, need_capacity):
             "zones": list(host.get("zones") or ()),
             "dhcp_hosts": list(host.get("dhcp_hosts") or ()),
             "nat_rules": list(host.get("nat_rules") or ()),
+            "free_disk": _pool_free(host, pool or DEFAULT_POOL, bool(pool)),
         })
     return rows
 
@@ -139,6 +162,29 @@ def _zone_need(zone, defaults):
     ram = zone.get("ram", defaults.get("ram", "1G"))
     return int(vcpus if not isinstance(vcpus, dict) else vcpus.get("sockets", 1) * vcpus.get("cores", 1)
                * vcpus.get("threads", 1)), _size(ram, "ram of zone %s" % zone["name"])
+
+
+def _zone_disk(zone, defaults):
+    """Bytes the zone's boot disk asks for; None when it names no size (a template's own size)."""
+    disk = zone.get("disk", defaults.get("disk"))
+    return _size(disk, "disk of zone %s" % zone["name"]) if disk else None
+
+
+def _human(size):
+    """A size for people: exact where it is ('10G'), else one decimal of the largest unit ('931.3G')."""
+    exact = format_size(size)
+    if size < 1024 or (not exact.isdigit() and int(exact[:-1]) < 1024):
+        return exact
+    units = "KMGTPE"
+    index = min(len(units), (len(bin(size)) - 3) // 10)
+    return "%.1f%s" % (size / 1024.0 ** index, units[index - 1])
+
+
+def _free_text(row, pool, with_disk):
+    text = "%s %d vCPU %s" % (row["host"], row["free_vcpus"], format_size(max(row["free_ram"], 0)))
+    if with_disk and row["free_disk"] is not None:
+        text += " %s %s" % (pool, _human(row["free_disk"]))
+    return text
 
 
 def _used(zone_row):
@@ -165,10 +211,11 @@ def environment_plan(env, hosts, now, defaults=None):
     """What every host must hold for environment `env`.
 
     env: {name, owner, ssh_keys, lifetime, renew, domain, prefix_zone_names, link, uplink, ip_range,
-          mac_prefix, zones: [{name, vcpus, ram, disk, image, image_version, expose: [address]}]}
+          mac_prefix, pool (of the zones' volumes; empty: the agent's default), zones: [{name, vcpus, ram, disk, image, image_version, expose: [address]}]}
          (`zones` empty or state absent: the environment is removed everywhere)
     hosts: [{host, capacity: {vcpus, ram}, zones: zone_info rows, dhcp_hosts: [{hostname, ip}],
-             nat_rules: nat rules as network_info returns them}]
+             nat_rules: nat rules as network_info returns them,
+             pools: host_info pools [{name, free}] (optional: without them no disk is checked)}]
     now: the current time, seconds since the epoch.
     """
     defaults = dict(defaults or {})
@@ -177,7 +224,8 @@ def environment_plan(env, hosts, now, defaults=None):
     env_tag = ENV_TAG + name
     removing = env.get("state", "present") == "absent"
     wanted = [] if removing else list(env.get("zones") or ())
-    rows = _host_rows(hosts, bool(wanted))
+    pool = env.get("pool") or None
+    rows = _host_rows(hosts, bool(wanted), pool)
     if not rows:
         _fail("no hosts to place environment %s on" % name)
     domain = env.get("domain") or "zones.local"
@@ -219,16 +267,20 @@ def environment_plan(env, hosts, now, defaults=None):
     new = [z for z in wanted if z["name"] not in existing]
     for zone in sorted(new, key=lambda z: (-_zone_need(z, defaults)[1], z["name"])):
         vcpus, ram = _zone_need(zone, defaults)
-        fits = [r for r in rows if r["free_ram"] >= ram and r["free_vcpus"] >= vcpus]
+        disk = _zone_disk(zone, defaults)
+        fits = [r for r in rows if r["free_ram"] >= ram and r["free_vcpus"] >= vcpus
+                and (disk is None or r["free_disk"] is None or r["free_disk"] >= disk)]
         if not fits:
-            _fail("zone %s of environment %s (%d vCPU, %s) fits on no host; free: %s" % (
-                zone["name"], name, vcpus, format_size(ram),
-                ", ".join("%s %d vCPU %s" % (r["host"], r["free_vcpus"], format_size(max(r["free_ram"], 0)))
-                          for r in rows)))
+            with_disk = disk is not None and any(r["free_disk"] is not None for r in rows)
+            _fail("zone %s of environment %s (%d vCPU, %s%s) fits on no host; free: %s" % (
+                zone["name"], name, vcpus, format_size(ram), ", %s disk" % format_size(disk) if with_disk else "",
+                ", ".join(_free_text(r, pool or DEFAULT_POOL, with_disk) for r in rows)))
         row = max(fits, key=lambda r: (r["free_ram"], r["free_vcpus"], -rows.index(r)))
         placement[zone["name"]] = row
         row["free_vcpus"] -= vcpus
         row["free_ram"] -= ram
+        if disk is not None and row["free_disk"] is not None:
+            row["free_disk"] -= disk
 
     tags_common = [env_tag]
     if env.get("owner"):
@@ -288,6 +340,8 @@ def environment_plan(env, hosts, now, defaults=None):
                     spec["boot_disk"]["size"] = disk
             elif disk:
                 spec["boot_disk"] = {"type": "blank", "size": disk}
+            if pool and "boot_disk" in spec:
+                spec["boot_disk"]["pool"] = pool
             if keys:
                 spec["cloud_init"] = {"enabled": True, "sshkey": keys[0]}
             zones.append(spec)
@@ -324,8 +378,17 @@ def environment_plan(env, hosts, now, defaults=None):
                                      "deny_outgoing": deny_rules, "deny_outgoing_remove": deny_remove,
                                      "touched": bool(zones or removed or dhcp_remove or expose_remove
                                                      or deny_remove),
-                                     "free": {"vcpus": row["free_vcpus"], "ram": format_size(max(row["free_ram"], 0))}}
+                                     "free": _free_view(row, pool or DEFAULT_POOL)}
     return out
+
+
+def _free_view(row, pool):
+    """What is left on the host after the plan: vCPUs and memory, and the pool's space when known."""
+    free = {"vcpus": row["free_vcpus"], "ram": format_size(max(row["free_ram"], 0))}
+    if row["free_disk"] is not None:
+        free["disk"] = _human(max(row["free_disk"], 0))
+        free["pool"] = pool
+    return free
 
 
 def environment_expired(zones_by_host, now):

@@ -37,6 +37,20 @@ options:
     elements: str
     choices: [all, links, vnics, etherstubs, vlans, addresses, forwarding, nat, dhcp]
     default: [all]
+  nat_config_file:
+    description:
+      - With O(backend=native), the IP Filter NAT configuration file the V(nat) section is read from (the
+        O(zoneweaver.illumos.nat_rule#module:config_file) of M(zoneweaver.illumos.nat_rule)). Defaults to
+        C(/etc/ipf/ipnat.conf).
+      - The agent reads its own file and ignores this option (with a warning).
+    type: path
+  dhcp_config_file:
+    description:
+      - With O(backend=native), the ISC dhcpd configuration file the V(dhcp) section is read from (the
+        O(zoneweaver.illumos.dhcp_host#module:config_file) of M(zoneweaver.illumos.dhcp_host)). Defaults to
+        C(/etc/dhcpd.conf).
+      - The agent reads its own file and ignores this option (with a warning).
+    type: path
 seealso:
   - module: zoneweaver.illumos.vnic
   - module: zoneweaver.illumos.etherstub
@@ -142,6 +156,8 @@ ARGUMENT_SPEC = agent_argument_spec(
     backend=True,
     gather={"type": "list", "elements": "str", "default": ["all"],
             "choices": ["all", "links", "vnics", "etherstubs", "vlans", "addresses", "forwarding", "nat", "dhcp"]},
+    nat_config_file={"type": "path"},
+    dhcp_config_file={"type": "path"},
 )
 
 

@@ -11,20 +11,26 @@ short_description: Reconcile a whole list of zones on one host in one task
 version_added: 0.1.0
 description:
   - Ensures every zone of a list, each described with the options of M(zoneweaver.illumos.zone), on one host
-    through the Zoneweaver Agent API, in a single task.
+    through the Zoneweaver Agent API, or without an agent through the illumos commands on the host itself
+    (O(backend=native)), in a single task.
   - Reads all zones with one list request, and plans each zone with the same code as
     M(zoneweaver.illumos.zone), so both modules agree on what is a change. Zones that need nothing cost no
     further request; the others are re-read and changed concurrently (O(concurrency) at a time).
   - The zone list is the agent's database view; a zone changed behind the agent's back (with C(zoneadm) on
     the host) is seen there after the agent's next discovery pass.
+  - With O(backend=native), the zones are read with one C(zoneadm list -cp) and one C(zonecfg -z <zone> export)
+    for each listed zone that exists (with O(prune), also for the unlisted zones it may remove, which is every one when
+    O(prune_tag) is set, since the tags are kept in the configuration), read concurrently; a run that changes
+    nothing costs those commands only. The zones that need a change are then managed exactly as
+    M(zoneweaver.illumos.zone) does natively (C(zonecfg), C(zoneadm) and C(zfs)), O(concurrency) at a time.
   - Results are reported per zone in RV(results); one zone's failure does not stop the others, and the task
     fails at the end naming every failed zone.
   - With O(prune=true), zones that are not in the list but match O(prune_tag) and/or O(prune_prefix) are
     removed, so the list is the whole desired set of those zones.
-  - Agent only; for hosts without an agent use M(zoneweaver.illumos.zone) with O(zoneweaver.illumos.zone#module:backend=native) in a loop.
 extends_documentation_fragment:
   - zoneweaver.illumos.agent
   - zoneweaver.illumos.agent.wait
+  - zoneweaver.illumos.agent.backend
   - zoneweaver.illumos.agent.action_group
   - zoneweaver.illumos.attributes
 attributes:
@@ -100,6 +106,8 @@ options:
                 - V(template) clones a template (needs O(zones[].boot_disk.box)), V(blank) creates an empty zvol
                   (needs O(zones[].boot_disk.size)), V(image) attaches an existing zvol (needs O(zones[].boot_disk.path)),
                   V(none) makes a diskless zone.
+                - With O(backend=native), a template must already be on the host, as for
+                  M(zoneweaver.illumos.zone) (C(<pool>/templates/<organisation>/<box>/<version>@ready)).
               type: str
               choices: [template, blank, image, none]
             box:
@@ -124,7 +132,7 @@ options:
               description: Create the zvol sparse (thin).
               type: bool
             clone_strategy:
-              description: How a template is materialised.
+              description: How a template is materialised. The native backend supports V(clone) only.
               type: str
               choices: [clone, copy, localize]
         disks:
@@ -172,27 +180,37 @@ options:
         tags:
           description:
             - Tags of the zone, compared as a set.
+            - With O(backend=native) they are kept in the zone's configuration, as the string attribute
+              C(zoneweaver-tags) (comma separated).
           type: list
           elements: str
         notes:
           description:
             - Free-form notes of the zone.
+            - With O(backend=native) they are kept as the zone attribute C(zoneweaver-notes), so they cannot
+              contain a double quote or a line break.
           type: str
         force:
           description:
             - With O(zones[].state=stopped), halt instead of a graceful shutdown; with O(zones[].state=absent), let the agent
               stop and delete a running zone in one go (otherwise it is shut down gracefully first).
+            - With O(backend=native), a graceful shutdown that has not finished after half of O(wait_timeout)
+              is followed by C(zoneadm halt), with a warning.
           type: bool
           default: false
         cleanup_disks:
           description:
             - With O(zones[].state=absent), also destroy the zvols the agent created for the zone.
               Disks attached from elsewhere are always kept.
+            - With O(backend=native), the datasets stamped C(zoneweaver:source=<name>) are destroyed, then the
+              zone's dataset if nothing else is left in it.
           type: bool
           default: true
         cleanup_networking:
           description:
             - With O(zones[].state=absent), also remove the zone's VNICs and address objects.
+            - Natively the zone's NICs are on-demand VNICs (C(global-nic)) that the system removes when the zone
+              halts, so there is nothing more to remove.
           type: bool
           default: true
   prune:
@@ -208,9 +226,17 @@ options:
     description: With O(prune=true), only zones whose name starts with this prefix are candidates for removal.
     type: str
   concurrency:
-    description: How many zones are changed at the same time (1 to 32).
+    description:
+      - How many zones are changed at the same time (1 to 32).
+      - With O(backend=native), also how many zone configurations are read at the same time; the commands of
+        different zones then run side by side on the host.
     type: int
     default: 8
+notes:
+  - With O(backend=native) the module runs on the host itself (over the play's connection, with C(become) or
+    O(pfexec)); the zones, their datasets and their configuration follow the same layout as
+    M(zoneweaver.illumos.zone) with O(zoneweaver.illumos.zone#module:backend=native), so both modules (and the
+    agent) manage the same zones.
 seealso:
   - module: zoneweaver.illumos.zone
   - module: zoneweaver.illumos.zone_info
@@ -255,6 +281,22 @@ EXAMPLES = r"""
 - name: Build the list from a variable
   zoneweaver.illumos.zones:
     zones: "{{ fleet | map('combine', {'state': 'running', 'ram': '2G'}) | list }}"
+
+- name: The same on a host without an agent, over SSH (the illumos commands run on the host)
+  become: true
+  zoneweaver.illumos.zones:
+    backend: native
+    prune: true
+    prune_tag: env-demo
+    concurrency: 4
+    zones:
+      - name: web01.example.com
+        state: running
+        vcpus: 2
+        ram: 2G
+        boot_disk: {type: blank, size: 20G}
+        nics: [{global_nic: igb0}]
+        tags: [env-demo]
 """
 
 RETURN = r"""
@@ -290,6 +332,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zones
 
 ARGUMENT_SPEC = agent_argument_spec(
     wait=True,
+    backend=True,
     zones={"type": "list", "elements": "dict", "required": True, "options": copy.deepcopy(ZONE_OPTIONS)},
     prune={"type": "bool", "default": False},
     prune_tag={"type": "str"},

@@ -35,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--hostname", default="omnios-sim")
     s.add_argument("--latency", type=_latency, default=None, help="seconds, or MIN,MAX")
     s.add_argument("--error-rate", type=float, default=None, help="0..1 share of injected 5xx answers")
+    s.add_argument("--memory", help="the simulated host's physical memory, e.g. 128G (default 64G)")
+    s.add_argument("--cpus", type=int, help="the simulated host's CPU count (default 16)")
+    s.add_argument("--pool-size", action="append", default=[], metavar="POOL=SIZE",
+                   help="size of a ZFS pool, e.g. rpool=2T (repeatable; a new name adds an empty pool)")
     s.add_argument("--fleet", type=fleet_size, default=None, metavar="AGENTSxZONES",
                    help="serve AGENTS agents seeded with ZONES zones each, e.g. 20x100 (one URL per agent is printed; "
                         "with --port P they listen on P, P+1, ...)")
@@ -69,7 +73,7 @@ def serve(args) -> int:
         return fleetcli.serve(args)
     sim = Simulator(generation=args.generation, state_dir=args.state_dir, tls=args.tls, timing=args.timing,
                     admin_key=args.admin_key, prefix_zone_names=not args.no_prefix_zone_names,
-                    hostname=args.hostname, port=args.port)
+                    hostname=args.hostname, port=args.port, hardware=_hardware(args))
     if args.latency is not None:
         sim.knobs.latency = args.latency
     if args.error_rate is not None:
@@ -99,6 +103,18 @@ def serve(args) -> int:
     if registry is not None:
         registry.stop()
     return 0
+
+
+def _hardware(args):
+    """{memory, cpus, pools} from --memory, --cpus and --pool-size (None when none is given)."""
+    pools = {}
+    for spec in args.pool_size:
+        name, sep, size = spec.partition("=")
+        if not sep or not name or not size:
+            raise SystemExit(f"--pool-size {spec!r}: expected POOL=SIZE, e.g. rpool=2T")
+        pools[name] = size
+    hardware = {"memory": args.memory, "cpus": args.cpus, "pools": pools or None}
+    return {k: v for k, v in hardware.items() if v is not None} or None
 
 
 def _boxvault(specs):

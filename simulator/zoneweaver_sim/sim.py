@@ -24,7 +24,8 @@ from .commands import CommandLog, default_command_knobs, write_shims
 class Simulator(HttpFace):
     def __init__(self, generation: str = "0.3.9", state_dir: str | None = None, tls: bool = False,
                  timing: str = "fast", admin_key: str | None = None, prefix_zone_names: bool = True,
-                 hostname: str = "omnios-sim", port: int = 0, template_sources: list | None = None):
+                 hostname: str = "omnios-sim", port: int = 0, template_sources: list | None = None,
+                 hardware: dict | None = None):
         self.dialect = get_dialect(generation)
         self.generation = self.dialect.generation
         if timing not in TIMING_DEFAULTS:
@@ -73,6 +74,12 @@ class Simulator(HttpFace):
         guest_exec.register(self.router, self)
         agentsvc.register(self.router, self)       # GET /settings; the agent's own port comes with its SMF service
         self.admin_router = admin.register(self)
+        # host monitoring (memory, CPU, pools) from the hardware model: {memory, cpus, pools: {name: size}}
+        from . import monitoring
+        monitoring.register(self.router, self)
+        monitoring.register_admin(self.admin_router, self)
+        if hardware:
+            monitoring.set_hardware(self, **hardware)
         self.started_at = time.monotonic()
         self.state.save(force=True)
 
@@ -109,6 +116,11 @@ class Simulator(HttpFace):
         self.state.save()
         self.started_at = time.monotonic()
         self.engine.start()
+
+    def set_hardware(self, memory=None, cpus=None, pools=None) -> dict:
+        """Change the simulated host's total memory, CPU count or pool sizes ({name: size}); see monitoring.py."""
+        from . import monitoring
+        return monitoring.set_hardware(self, memory=memory, cpus=cpus, pools=pools)
 
     def next_seq(self) -> int:
         return next(self._seq)

@@ -46,6 +46,7 @@ class HostState:
         self.dhcp: dict = {}
         self.pkg: dict = {}                 # the IPS image (ips.py): publishers, installed packages
         self.agent: dict = {}               # the agent's SMF instance (agentsvc.py), once its package is installed
+        self.hardware: dict = {}            # memory and CPU count (monitoring.py; empty: the defaults)
         self.counters = {"entity": 0, "zone": 0}
         self.loaded = False
         self._seed_host()
@@ -161,7 +162,7 @@ class HostState:
                 "datasets": self.datasets, "pools": self.pools, "templates": self.templates,
                 "links": self.links, "netdb": self.netdb, "ip_interfaces": self.ip_interfaces,
                 "addresses": self.addresses, "forwarding": self.forwarding, "nat": self.nat, "dhcp": self.dhcp,
-                "pkg": self.pkg, "agent": self.agent}
+                "pkg": self.pkg, "agent": self.agent, "hardware": self.hardware}
 
     def save(self, force: bool = False):
         with self._save_lock:
@@ -192,7 +193,8 @@ class HostState:
         self.datasets = data.get("datasets", {})
         self.templates = data.get("templates", {})
         # state files from before the network/storage surfaces keep the seeds
-        for key in ("pools", "links", "netdb", "ip_interfaces", "addresses", "forwarding", "nat", "dhcp", "pkg", "agent"):
+        for key in ("pools", "links", "netdb", "ip_interfaces", "addresses", "forwarding", "nat", "dhcp", "pkg", "agent",
+                    "hardware"):
             if key in data:
                 setattr(self, key, data[key])
         self.loaded = True

@@ -48,6 +48,8 @@ class Deviation:
 Z_UNLISTED_OPS = ("zone_create_orchestration", "zone_create_storage", "zone_create_config", "zone_create_install",
                   "zone_create_finalize", "zone_modify")
 TASK_NULLS = ("depends_on", "error_message", "started_at", "completed_at")
+POOL_NULLS = ("status", "alloc", "free", "alloc_bytes", "free_bytes", "capacity", "read_ops", "write_ops",
+              "read_bandwidth", "write_bandwidth")
 
 DEVIATIONS = [
     Deviation("task-null-columns", BOTH, "GET", "/tasks", "drop",
@@ -77,6 +79,10 @@ DEVIATIONS = [
               reason="active_vnc_session is null when no session runs"),
     Deviation("entity-last-used-null", BOTH, "GET", "/api-keys", "drop", ("entities[].last_used",),
               reason="Entity.last_used is null for a key never used"),
+    Deviation("monitoring-null-columns", BOTH, "GET", "/monitoring/storage/pools", "drop",
+              tuple("pools[].%s" % k for k in POOL_NULLS), reason="ZFSPool: unset columns are null on the wire"),
+    Deviation("monitoring-null-columns", BOTH, "GET", "/monitoring/host", "drop", ("last_error_message",),
+              reason="HostInfo.last_error_message is null when no scan failed"),
     Deviation("z-status-html-404", ("0.2",), "GET", "/status", "skip",
               reason="the 0.2.3 release has no /status: Express HTML 404"),
     Deviation("notes-tags-400-undocumented", BOTH, "PUT", "{M}/tags", "skip", status=400,
@@ -276,6 +282,12 @@ INFRA_CASES = {
     "snapshot-destroy-404": (BOTH, "DELETE", "{SNAP}"),
     "dataset-destroy-202": (BOTH, "DELETE", "{DS}"),
     "dataset-destroy-404": (BOTH, "DELETE", "{DS}"),
+    # host monitoring (the simulated hardware: simulator/zoneweaver_sim/monitoring.py)
+    "monitoring-memory-200": (BOTH, "GET", "/monitoring/system/memory"),
+    "monitoring-cpu-200": (BOTH, "GET", "/monitoring/system/cpu"),
+    "monitoring-cpu-cores-200": (BOTH, "GET", "/monitoring/system/cpu"),
+    "monitoring-pools-200": (BOTH, "GET", "/monitoring/storage/pools"),
+    "monitoring-host-200": (BOTH, "GET", "/monitoring/host"),
     # machine snapshots (section 3, 0.3.9 only)
     "msnap-take-200": (A_ONLY, "POST", "{M}/snapshots"),
     "msnap-list-200": (A_ONLY, "GET", "{M}/snapshots"),
@@ -515,6 +527,12 @@ def _run_infra_scenario(gen: str) -> dict:
         p, q = ds("rpool/vol0")
         done(r("dataset-destroy-202", "DELETE", p, params=q, json={"recursive": True}))
         r("dataset-destroy-404", "DELETE", p, params=q, json={})
+        # ---- host monitoring
+        r("monitoring-memory-200", "GET", "/monitoring/system/memory")
+        r("monitoring-cpu-200", "GET", "/monitoring/system/cpu")
+        r("monitoring-cpu-cores-200", "GET", "/monitoring/system/cpu", params={"include_cores": "true"})
+        r("monitoring-pools-200", "GET", "/monitoring/storage/pools")
+        r("monitoring-host-200", "GET", "/monitoring/host")
         # ---- machine snapshots
         if a:
             base = f"/machines/{api.create()[api.nk]}/snapshots"

@@ -98,7 +98,7 @@ TABLE = {
     "zones": ({"zones": [zone_base()], "prune_tag": "hyp"},
               {"zones.0.name": (texts, ""), "zones.0.ram": (sizes, None), "zones.0.vcpus": (numbers, None),
                "zones.0.boot_disk.size": (sizes, None), "prune_tag": (texts, None), "concurrency": (numbers, None)},
-              ("agent",)),
+              ("agent", "native")),
     # a zone the agent does not have: a valid run stops at the agent's 404, before anything changes
     "zone_exec": ({"name": "0009--hypexec.example.com", "argv": ["hostname"]},
                   {"name": (texts, ""), "exec_timeout": (numbers, None), "command": (texts, None)}, ("agent",)),

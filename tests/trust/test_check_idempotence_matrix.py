@@ -13,7 +13,7 @@ from worlds import world
 # The native matrix runs a module process per task (about a second each): it is split in two halves
 # that pytest-xdist can run side by side (the host's own modules join the storage half, which is
 # the shorter one).
-STORAGE_AND_ZONES = {"zfs_dataset", "zfs_snapshot", "storage_info", "zone", "zone_info", "zone_snapshot",
+STORAGE_AND_ZONES = {"zfs_dataset", "zfs_snapshot", "storage_info", "zone", "zone_info", "zone_snapshot", "zones",
                      "template_info", "host_info", "ips_package", "smf_service", "agent_config"}
 COMBOS = [("agent", "0.3.9", None), ("agent", "0.2", None), ("native", "0.3.9", "storage-zones"),
           ("native", "0.3.9", "network")]

@@ -41,7 +41,7 @@ class Entry:
     native_args: dict = field(default_factory=dict)   # extra options with backend=native
     services: tuple = ()                 # "boxvault", "hyperweaver": simulators the entry needs
     absent_backends: tuple = ("agent", "native")   # where `absent` is supported
-    # A module of the host itself (ips_package, smf_service, agent_config, host_info): it has no
+    # A module of the host itself (ips_package, smf_service, agent_config, ipfilter_rule): it has no
     # `backend` option and runs in the native combinations, with the fake illumos commands.
     host_module: bool = False
     # An action, not a state: check mode skips the task (nothing is sent) and every real run acts
@@ -109,7 +109,7 @@ MATRIX = [
     Entry("template_info", info={}, backends=BOTH),
     Entry("zones", present={"zones": [{"name": ZONES_ZONE, "state": "present",
                                        "boot_disk": {"type": "blank", "size": "1G"}, "tags": ["trust"]}]},
-          absent={"zones": [{"name": ZONES_ZONE, "state": "absent"}]}),
+          absent={"zones": [{"name": ZONES_ZONE, "state": "absent"}]}, backends=BOTH),
     Entry("zone_provision", setup=[("zone", RUNNING_ZONE)],
           present={"name": PROV_ZONE, "provisioner": PROVISIONER},
           behaviour="action=provision is a state: check mode plans 'set provisioner' and 'provision' (changed, "
@@ -129,8 +129,9 @@ MATRIX = [
           absent={"name": "trust-profile", "state": "absent"},
           generations=("0.2",)),   # profiles exist only in the 0.2 generation (the module refuses on 0.3.9)
     Entry("artifact", present={"src": "$artifact_src"}, absent={"filename": "trust.iso", "state": "absent"}),
+    # through the agent's monitoring and lists, or natively on the host (zpool, dladm, zoneadm, the kernel)
+    Entry("host_info", info={}, backends=BOTH),
     # the host's own modules: no agent, through the fake commands (and files) of the simulated host
-    Entry("host_info", info={}, backends=("native",), host_module=True),
     Entry("ips_package", present={"name": ["rsync"]}, absent={"name": ["rsync"], "state": "absent"},
           backends=("native",), host_module=True),
     # properties only: smf_service has no state that undoes a property (nothing to remove)

@@ -12,6 +12,9 @@ so it works inside a module and in plain unit tests. It guarantees:
 - check mode: `mutating` commands are not run, only recorded in `planned`;
 - failures raise CommandError quoting the command, exit code and stderr,
   with every registered secret masked.
+
+Several threads may run commands at once through runners made by
+for_threads() (see SerialStart for what is serialised and why).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+import threading
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.errors import CommandError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.notfound import not_found
@@ -93,6 +97,42 @@ def _tail(text):
     return text
 
 
+class SerialStart:
+    """A run_command-like callable that several threads may call at once.
+
+    AnsibleModule.run_command is not thread-safe as a whole: it resets and
+    fills one shared attribute of the module (`_clean`, the printable command
+    of its debug log and error messages), so two threads can report each
+    other's command; it forks with a Python `preexec_fn`, which Python only
+    promises to be safe without other threads; and on an OSError it calls
+    fail_json, which from a worker thread would print a module result while
+    the other threads go on. So each call here holds one lock from its start
+    until the process exists (run_command's `before_communicate_callback`),
+    and asks for OSError to be raised (`handle_exceptions=False`; the runner
+    turns it into a CommandError). The command itself, and the reading of its
+    output, run unlocked: zones boot, install and halt side by side; only
+    the few milliseconds of process start-up take turns.
+    """
+
+    def __init__(self, run):
+        self._run = run
+        self._lock = threading.Lock()
+
+    def __call__(self, argv, **kwargs):
+        held = [True]
+
+        def started(_process):
+            if held[0]:
+                held[0] = False
+                self._lock.release()
+
+        self._lock.acquire()
+        try:
+            return self._run(argv, before_communicate_callback=started, handle_exceptions=False, **kwargs)
+        finally:
+            started(None)   # the process never started (or the run function has no callback)
+
+
 class CommandRunner:
     """Run illumos commands through a run_command-like callable.
 
@@ -123,6 +163,19 @@ class CommandRunner:
         # such as an ssh key comment must reach the tool exactly as given.
         return cls(module.run_command, check_mode=getattr(module, "check_mode", False), pfexec=pfexec,
                    secrets=secrets, run_kwargs={"expand_user_and_vars": False})
+
+    def for_threads(self):
+        """A factory of runners that may run commands at the same time as each other and as this
+        one, one per worker thread or job: same host, check mode, pfexec and secrets (so far), each
+        with its own records (`planned`, `executed`, `applied` say what that job did). From now on
+        this runner's calls are serialised the same way (SerialStart)."""
+        if not isinstance(self._run, SerialStart):
+            self._run = SerialStart(self._run)
+
+        def new_runner():
+            return CommandRunner(self._run, check_mode=self.check_mode, pfexec=self.pfexec, secrets=self.secrets,
+                                 pfexec_command=self.pfexec_command, run_kwargs=self.run_kwargs, popen=self._popen)
+        return new_runner
 
     def add_secret(self, value):
         if value not in (None, ""):
@@ -158,7 +211,13 @@ class CommandRunner:
             self.planned.append(shown)
             return CommandResult(argv, 0, "", "", skipped=True)
         self.executed.append(shown)
-        rc, out, err = self._run(argv, check_rc=False, data=data, environ_update=dict(C_LOCALE), **self.run_kwargs)
+        try:
+            rc, out, err = self._run(argv, check_rc=False, data=data, environ_update=dict(C_LOCALE),
+                                     **self.run_kwargs)
+        except OSError as exc:   # the command could not be started (SerialStart lets this through)
+            reason = mask(exc.strerror or exc, self.secrets)
+            raise CommandError("cannot run %s: %s" % (shown, reason), command=shown, rc=None, stderr=reason,
+                               hint="is %s installed on the host, and on its PATH?" % argv[0])
         result = CommandResult(argv, rc, out or "", err or "")
         if mutating and rc in ok_rcs:
             self.applied.append(shown)

@@ -165,19 +165,25 @@ class ZoneNativeBackend:
             return None
         return self.view(self.row(name, zone, config))
 
-    def list(self, status=None, tag=None):
-        """The non-global zones as rows, in the state / with the tag asked for (None: all)."""
-        rows = []
-        for zone in zoneadm_parser.parse_list(self.runner.read(["zoneadm", "list", "-cp"]).stdout):
-            if zone["name"] == "global" or (status is not None and zone["state"] != status):
-                continue
-            config = self.config(zone["name"])
-            if config is None:  # deleted since the list was read
-                continue
-            row = self.row(zone["name"], zone, config)
-            if tag is None or tag in row["tags"]:
-                rows.append(row)
-        return rows
+    def list(self, status=None, tag=None, pick=None, each=map):
+        """The non-global zones as rows, in the state / with the tag asked for (None: all).
+
+        One `zoneadm list -cp`, then one `zonecfg -z Z export` per zone, and only for the
+        zones whose name `pick(name)` accepts (None: every zone). `each(function, zones)`
+        reads the configurations: map (one after the other), or a thread pool's map when
+        this backend's runner allows calls from several threads (CommandRunner.for_threads).
+        """
+        zones = [zone for zone in zoneadm_parser.parse_list(self.runner.read(["zoneadm", "list", "-cp"]).stdout)
+                 if zone["name"] != "global" and (status is None or zone["state"] == status)
+                 and (pick is None or pick(zone["name"]))]
+        return [row for row in each(self._listed_row, zones)
+                if row is not None and (tag is None or tag in row["tags"])]
+
+    def _listed_row(self, zone):
+        config = self.config(zone["name"])
+        if config is None:  # deleted since the list was read
+            return None
+        return self.row(zone["name"], zone, config)
 
     # ------------------------------------------------------------------ create
     def plan_create(self, spec):

@@ -1,21 +1,27 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the zoneweaver.illumos collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""host_info: what placement needs to know about the host the module runs on (native only, read-only).
+"""host_info: what placement needs to know about a host (read-only).
 
-zones from `zoneadm list -cp`, links from `dladm show-link -p`, pools from
-`zpool list -H -p` (the collection's parsers); the OS release from
-/etc/release and uname; memory and CPUs from the kernel through sysconf and
-the load average, which need no command on illumos.
+Natively, on the host the module runs on: zones from `zoneadm list -cp`, links
+from `dladm show-link -p`, pools from `zpool list -H -p` (the collection's
+parsers); the OS release from /etc/release and uname; memory and CPUs from the
+kernel through sysconf and the load average, which need no command on illumos.
+
+Through an agent (backend=agent, or auto with api_url/hyperweaver_url): the same
+keys and shapes from the agent's monitoring and lists (agent/host.py says which
+fields it cannot fill).
 """
 
 from __future__ import annotations
 
 import os
 
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import InputError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.parsers import dladm as dladm_parser
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.parsers import zoneadm as zoneadm_parser
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.parsers import zpool as zpool_parser
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.options import resolve_backend
 
 SECTIONS = ("os", "zones", "links", "pools", "memory", "cpu")
 POOL_FIELDS = ("name", "size", "allocated", "free", "capacity", "health")
@@ -49,8 +55,27 @@ def cpu(count=os.cpu_count, loadavg=os.getloadavg):
             "free": round(max(0.0, cpus - load[0]), 2)}
 
 
+def run_agent(params, ctx, wanted):
+    """The sections in `wanted` through the agent: one GET each, nothing else."""
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.host import HostAgentBackend
+    backend = HostAgentBackend(AgentApi.for_module(params, ctx))
+    readers = {"os": backend.os_release, "zones": backend.zones, "links": backend.links, "pools": backend.pools,
+               "memory": backend.memory, "cpu": backend.cpu}
+    result = {"changed": False}
+    for section in SECTIONS:
+        if section in wanted:
+            result[section] = readers[section]()
+    return result
+
+
 def run(params, ctx):
     wanted = params.get("gather") or list(SECTIONS)
+    unknown = sorted(set(wanted) - set(SECTIONS))
+    if unknown:
+        raise InputError("gather must be among %s, got %s" % (", ".join(SECTIONS), ", ".join(unknown)))
+    if resolve_backend(params) == "agent":
+        return run_agent(params, ctx, wanted)
     result = {"changed": False}
     runner = ctx.native_runner() if {"zones", "links", "pools"} & set(wanted) else None
     if "os" in wanted:

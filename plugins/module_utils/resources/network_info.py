@@ -22,10 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import (
     AgentError, EndpointMissingError, InputError, ZoneweaverError)
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.options import resolve_backend
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import select_backend
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.etherstub import etherstub_view
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.ip_address import address_view
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.ip_forwarding import forwarding_view
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.nat_rule import parse_rule
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.vlan import vlan_view
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.vnic import vnic_view
 
@@ -93,13 +95,14 @@ class NoNatDhcp:
         raise SectionUnavailable("not read with backend=native")
 
 
-def native_nat_dhcp(runner, warn):
-    """The native NAT/DHCP backend (same methods as NatDhcpAgentBackend), if the collection has one."""
+def native_nat_dhcp(runner, warn, ipnat_conf=None, dhcpd_conf=None):
+    """The native NAT/DHCP backend (same methods as NatDhcpAgentBackend), if the collection has one,
+    reading the given files (None: the services' default files)."""
     try:
         from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.nat_dhcp import NatDhcpNativeBackend
     except ImportError:
         return NoNatDhcp()
-    return NatDhcpNativeBackend(runner, warn=warn)
+    return NatDhcpNativeBackend(runner, warn=warn, ipnat_conf=ipnat_conf, dhcpd_conf=dhcpd_conf)
 
 
 class NetworkInfo:
@@ -131,8 +134,16 @@ class NetworkInfo:
 
     def nat(self):
         answer = self.nat_dhcp.nat_rules()
-        rules = [{k: rule.get(k) for k in NAT_KEYS if k in rule} for rule in answer.get("configured_rules") or ()]
+        rules = [self._nat_rule(rule) for rule in answer.get("configured_rules") or ()]
         return {"rules": rules, "active_rules": answer.get("active_rules"), "config_file": answer.get("config_file")}
+
+    @staticmethod
+    def _nat_rule(rule):
+        """A configured rule with its parts (type, bridge, subnet, target, protocol): the agent lists them,
+        the native backend only has the line, so whatever a row lacks is read from the line itself."""
+        parsed = parse_rule(rule.get("raw_rule") or rule.get("rule") or "")
+        return {k: rule[k] if rule.get(k) is not None else parsed.get(k) for k in NAT_KEYS
+                if k in rule or parsed.get(k) is not None}
 
     def dhcp(self):
         answer = self.nat_dhcp.dhcp_config()
@@ -169,8 +180,14 @@ def run(params, ctx):
     from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.network import NetworkAgentBackend
     from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.network import NetworkNativeBackend
     sections = normalize_query(params)
+    files = ("nat_config_file", "dhcp_config_file")
     info = select_backend(
         params, ctx, lambda api: NetworkInfo(NetworkAgentBackend(api), NatDhcpAgentBackend(api)),
-        lambda runner: NetworkInfo(NetworkNativeBackend(runner, warn=ctx.warn), native_nat_dhcp(runner, ctx.warn),
+        lambda runner: NetworkInfo(NetworkNativeBackend(runner, warn=ctx.warn),
+                                   native_nat_dhcp(runner, ctx.warn, params.get(files[0]), params.get(files[1])),
                                    concurrency=1))
+    if resolve_backend(params) != "native":
+        for name in files:
+            if params.get(name):
+                ctx.warn("%s is used only by the native backend; the agent ignores it" % name)
     return dict(info.read(sections, warn=ctx.warn), changed=False)

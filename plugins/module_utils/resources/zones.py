@@ -1,15 +1,25 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the zoneweaver.illumos collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Many zones on one host in one run (zoneweaver.illumos.zones).
+"""Many zones on one host in one run (zoneweaver.illumos.zones), through either backend.
 
-One list call (GET /machines, whose rows carry the zone's configuration)
-reads every zone; the zone resource's own planner (zone.plan_zone) finds the
-zones that need nothing, and those cost no further request. Only the zones
-with a planned change go through the zone resource itself (a fresh detail
-read, then the change), concurrently, each worker thread with its own HTTP
-session. Results, diffs and errors are kept per zone; one zone's failure
-does not stop the others.
+One read of the zones the run is about; the zone resource's own planner
+(zone.plan_zone) finds the zones that need nothing, and those cost nothing
+more. Only the zones with a planned change go through the zone resource
+itself (a fresh read, then the change), concurrently. Results, diffs and
+errors are kept per zone; one zone's failure does not stop the others.
+
+- agent (AgentZones): one list call (GET /machines, whose rows carry the
+  zone's configuration) reads every zone; each worker thread has its own
+  HTTP session.
+- native (NativeZones): one `zoneadm list -cp`, then `zonecfg -z Z export`
+  only for the zones the run is about, read concurrently: the listed zones
+  that exist and, with prune, the unlisted ones it may remove (every one
+  when prune_tag is set, since a zone's tags are in its configuration; only
+  those with the prefix when only prune_prefix is). A no-change run over N
+  listed zones therefore costs 1 + N commands. Each zone to change gets its
+  own ZoneNativeBackend and CommandRunner (CommandRunner.for_threads), so
+  its record of applied commands is its own.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.context import RunContext
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import InputError, ZoneweaverError
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import select_backend
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone import (
     ZoneResource, check_state, normalize_spec, plan_zone)
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_view import (
@@ -128,26 +139,86 @@ class ThreadApis:
             self._sessions = []
 
 
-# --------------------------------------------------------------------------- run
-class ZonesResource:
-    def __init__(self, api, ctx, concurrency=DEFAULT_CONCURRENCY, backend_factory=None):
+# --------------------------------------------------------------------------- the two backends
+class AgentZones:
+    """The zones of an agent: one list request reads them all."""
+
+    def __init__(self, api, backend_factory=None):
         from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.zones import ZoneAgentBackend
         self.api = api
-        self.ctx = ctx
-        self.concurrency = concurrency
         self.backend_factory = backend_factory or ZoneAgentBackend
         self.apis = ThreadApis(api)
+
+    def views(self, pick, each):
+        """{name: view} of every zone (the list answers them all: `pick` and `each` do not matter here)."""
+        del pick, each
+        dialect = self.api.dialect
+        return {row["name"]: view_from_row(row, dialect)
+                for row in self.backend_factory(self.api).list() if row.get("name")}
+
+    def backend(self, ctx):
+        """A zone backend for one zone's run, in a worker thread (that thread's HTTP session)."""
+        del ctx
+        return self.backend_factory(self.apis.get())
+
+    def close(self):
+        self.apis.close()
+
+
+class NativeZones:
+    """The zones of the host this module runs on, through zoneadm and zonecfg."""
+
+    def __init__(self, runner, warn=None):
+        self.runner = runner
+        self.new_runner = runner.for_threads()   # from here on, runner may be called from the pool's threads
+        self.warn = warn
+
+    def views(self, pick, each):
+        """{name: view} of the zones `pick(name)` accepts; their configurations are read with `each`."""
+        from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.zones import ZoneNativeBackend
+        reader = ZoneNativeBackend(self.runner, warn=self.warn)
+        return {row["name"]: reader.view(row) for row in reader.list(pick=pick, each=each)}
+
+    def backend(self, ctx):
+        """A zone backend for one zone's run: its own runner, its warnings to that zone's ctx."""
+        from ansible_collections.zoneweaver.illumos.plugins.module_utils.native.zones import ZoneNativeBackend
+        return ZoneNativeBackend(self.new_runner(), warn=ctx.warn)
+
+    def close(self):
+        pass
+
+
+def read_filter(wanted, params):
+    """Which zones a run needs to read: the listed ones, and with prune the unlisted ones it may
+    remove (with a prune_tag all of them, since only a zone's configuration holds its tags)."""
+    if not params.get("prune"):
+        return lambda name: name in wanted
+    prefix = None if params.get("prune_tag") else params.get("prune_prefix")
+    return lambda name: name in wanted or not prefix or name.startswith(prefix)
+
+
+# --------------------------------------------------------------------------- run
+class ZonesResource:
+    """`zones` is AgentZones or NativeZones."""
+
+    def __init__(self, zones, ctx, concurrency=DEFAULT_CONCURRENCY):
+        self.zones = zones
+        self.ctx = ctx
+        self.concurrency = concurrency
 
     def ensure(self, params):
         items = normalize_items(params)
         prune = prune_filter(params)
-        dialect = self.api.dialect
-        rows = self.backend_factory(self.api).list()
-        views = {}
-        for row in rows:
-            if row.get("name"):
-                views[row["name"]] = view_from_row(row, dialect)
+        wanted = {spec["name"] for spec, _state, _item in items}
+        # Threads start on first use: a run with nothing to read concurrently or to change starts none.
+        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="zoneweaver-zones") as pool:
+            try:
+                return self._ensure(params, items, prune, wanted, pool)
+            finally:
+                self.zones.close()
 
+    def _ensure(self, params, items, prune, wanted, pool):
+        views = self.zones.views(read_filter(wanted, params), pool.map)
         results = {}
         work = []
         for spec, state, item in items:
@@ -157,7 +228,6 @@ class ZonesResource:
                 work.append(item)
             else:
                 results[spec["name"]] = self._unchanged(spec["name"], state, actual, plan)
-        wanted = {spec["name"] for spec, _state, _item in items}
         pruned = []
         if prune is not None:
             for name in sorted(views):
@@ -167,12 +237,8 @@ class ZonesResource:
                     pruned.append(name)
 
         base = {k: params.get(k) for k in ("wait", "wait_timeout")}
-        if work:
-            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(work)),
-                                    thread_name_prefix="zoneweaver-zones") as pool:
-                for name, result in pool.map(lambda item: self._converge(dict(base, **item)), work):
-                    results[name] = result
-        self.apis.close()
+        for name, result in pool.map(lambda item: self._converge(dict(base, **item)), work):
+            results[name] = result
         ordered = [results[spec["name"]] for spec, _state, _item in items] + [results[n] for n in pruned]
         return self._summarise(ordered, pruned)
 
@@ -186,8 +252,7 @@ class ZonesResource:
         name = item["name"]
         ctx = RunContext(check_mode=self.ctx.check_mode, diff=self.ctx.diff)
         try:
-            backend = self.backend_factory(self.apis.get())
-            result = ZoneResource(backend, ctx).ensure(item)
+            result = ZoneResource(self.zones.backend(ctx), ctx).ensure(item)
         except ZoneweaverError as exc:
             result = dict(dict(exc.to_result(), changed=exc.changed), failed=True, actions=[])
         except Exception as exc:  # a bug in one zone's run must not hide the others' results
@@ -228,12 +293,15 @@ class ZonesResource:
         return out
 
 
+def zones_backend(params, ctx):
+    """AgentZones or NativeZones, as the backend option says."""
+    return select_backend(params, ctx, AgentZones, lambda runner: NativeZones(runner, warn=ctx.warn))
+
+
 def run(params, ctx):
     """Module entry point (zoneweaver.illumos.zones)."""
-    # Validate every item before connecting: bad input never costs a request.
+    # Validate every item before connecting: bad input never costs a request or a command.
     normalize_items(params)
     prune_filter(params)
     concurrency = concurrency_of(params)
-    from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.api import AgentApi
-    api = AgentApi.for_module(params, ctx)
-    return ZonesResource(api, ctx, concurrency).ensure(params)
+    return ZonesResource(zones_backend(params, ctx), ctx, concurrency).ensure(params)

@@ -207,19 +207,61 @@ def _ssh_method(tmp_path, sim):
     assert "apt: unable to locate package nginx" in msg
 
 
-def test_capacity_read_from_the_host_when_not_declared(tmp_path):
-    """Without zoneweaver_capacity the role reads the host's CPUs and memory with host_info over the host's
-    connection (here the local one, so this machine's), less environment_host_reserve."""
+def test_capacity_read_from_the_agents_monitoring_when_not_declared(tmp_path):
+    """Without zoneweaver_capacity, a host reached through its agent gets its capacity from the agent's host
+    monitoring (total CPUs and memory, read from the controller), less environment_host_reserve."""
     with simulated_host() as sim:
+        sim.set_hardware(memory="16G", cpus=8)
         inv = inventory(tmp_path, {"h1": (sim, None)})
         run = roles_play(tmp_path, inv, [("environment", {
             "environment_name": "sized", "environment_host_reserve": {"vcpus": 1, "ram": "512M"},
             "environment_zones": [{"name": "web", "vcpus": 1, "ram": "256M"}]})])
         assert run.rc == 0, run.output
-        hardware = task(run, "CPUs and memory of the host itself (h1)")
+        monitoring = task(run, "CPUs, memory and pools from the agent's monitoring (h1)")
+        assert monitoring["cpu"]["count"] == 8 and monitoring["memory"]["total_bytes"] == 16 << 30
+        assert "skip_reason" in task(run, "CPUs, memory and pools of the host itself (h1)")      # no delegate_to
         free = task(run, "Place the zones and plan every host")["ansible_facts"]["environment_result"]["hosts"]["h1"]["free"]
-        assert free["vcpus"] == hardware["cpu"]["count"] - 1 - 1
+        assert free["vcpus"] == 8 - 1 - 1 and free["ram"] == "15616M"          # 16G - 512M - 256M
+        assert free["pool"] == "rpool" and free["disk"].endswith("G")          # 1T less the seed, less 10G
         assert task(run, "Zones of the environment, the unlisted ones removed (h1)")["changed"] is True
+
+
+def test_environment_placed_by_the_monitoring_figures_moves_to_a_second_host(tmp_path, sim):
+    """Both hosts measured by their agents: when h1's monitoring reports less memory and a smaller pool, new
+    zones go to h2 (by memory, and by the free space of the pool their volumes go on); a zone whose disk fits
+    no pool is refused before any change, naming every host's free capacity and pool space."""
+    with simulated_host(sim.generation) as second:
+        sim.set_hardware(memory="16G", cpus=8)
+        second.set_hardware(memory="8G", cpus=8)
+        inv = inventory(tmp_path, {"h1": (sim, None), "h2": (second, None)})
+        spec = {"environment_name": "measured", "environment_zones": [{"name": "web", "ram": "2G"},
+                                                                      {"name": "app", "ram": "2G"}]}
+        first = roles_play(tmp_path, inv, [("environment", spec)])
+        assert first.rc == 0, first.output
+        placement = task(first, "Place the zones and plan every host")["ansible_facts"]["environment_result"]["placement"]
+        assert {z: p["host"] for z, p in placement.items()} == {"web": "h1", "app": "h1"}   # 12G vs 4G to give
+
+        # h1 is now reported with 10G (6G to give, 4G of it taken) and a 100G root pool
+        sim.set_hardware(memory="10G", pools={"rpool": "100G"})
+        spec["environment_zones"] += [{"name": "db", "ram": "3G"}, {"name": "store", "ram": "512M", "disk": "500G"}]
+        grown = roles_play(tmp_path, inv, [("environment", spec)])
+        assert grown.rc == 0, grown.output
+        result = task(grown, "Place the zones and plan every host")["ansible_facts"]["environment_result"]
+        # db needs 3G: only h2 has them; store has the memory on h1 but its 500G disk fits only h2's pool
+        assert {z: p["host"] for z, p in result["placement"].items()} == {
+            "web": "h1", "app": "h1", "db": "h2", "store": "h2"}
+        assert result["hosts"]["h1"]["free"]["ram"] == "2G" and result["hosts"]["h2"]["free"]["ram"] == "512M"
+        assert task(grown, "Zones of the environment, the unlisted ones removed (h1)")["changed"] is False
+        assert task(grown, "Zones of the environment, the unlisted ones removed (h2)")["changed"] is True
+
+        sim.clear_log()
+        second.clear_log()
+        spec["environment_zones"].append({"name": "vault", "ram": "256M", "disk": "2T"})
+        refused = roles_play(tmp_path, inv, [("environment", spec)])
+        assert refused.rc != 0
+        assert "zone vault of environment measured (1 vCPU, 256M, 2T disk) fits on no host; free: h1 " in refused.output
+        assert " rpool " in refused.output and "h2 " in refused.output
+        assert sim.mutations() == [] and second.mutations() == []
 
 
 def test_provision_then_sync_and_run_provisioners_again(tmp_path, sim):

@@ -136,3 +136,57 @@ def test_deny_outgoing_rules_are_planned_and_taken_away_by_tag():
     assert [d["rule"] for d in gone["deny_outgoing_remove"]] == rules and gone["touched"] is True
     removed = environment_plan(env({"name": "web", "deny_outgoing": True}, state="absent"), [seen], NOW)["hosts"]["h1"]
     assert len(removed["deny_outgoing_remove"]) == 3
+
+
+def measured(name, ram="8G", vcpus=8, pools=(("rpool", "100G"),), zones=()):
+    """A host whose capacity and pools were read with host_info (through its agent or natively)."""
+    from ansible_collections.zoneweaver.illumos.plugins.module_utils.values import parse_size
+    row = host(name, ram=ram, vcpus=vcpus, zones=zones)
+    row["pools"] = [{"name": p, "size": parse_size(free) * 2, "free": parse_size(free)} for p, free in pools]
+    return row
+
+
+def test_a_disk_that_does_not_fit_the_pool_goes_to_the_next_host():
+    # most memory on h1, but its rpool has only 15G free: the second 10G disk does not fit there
+    plan = environment_plan(env({"name": "web", "disk": "10G"}, {"name": "db", "disk": "10G"}),
+                            [measured("h1", ram="16G", pools=[("rpool", "15G")]), measured("h2", ram="8G")], NOW)
+    assert placed(plan) == {"db": "h1", "web": "h2"}
+    assert plan["hosts"]["h1"]["free"] == {"vcpus": 7, "ram": "15G", "disk": "5G", "pool": "rpool"}
+    # the zone defaults' disk counts as well, and existing zones' volumes are in the pool's use already
+    web = {"name": "0001--web.demo.example.com", "vcpus": 1, "ram": "1G", "tags": ["zw-env=demo"]}
+    again = environment_plan(env({"name": "web"}, {"name": "db"}),
+                             [measured("h1", pools=[("rpool", "5G")], zones=[web]), measured("h2", ram="2G")], NOW,
+                             {"disk": "10G"})
+    assert placed(again) == {"web": "h1", "db": "h2"}
+
+
+def test_a_disk_that_fits_no_pool_is_refused_naming_every_hosts_free_space():
+    with pytest.raises(AnsibleFilterError) as err:
+        environment_plan(env({"name": "big", "ram": "1G", "disk": "200G"}),
+                         [measured("h1", pools=[("rpool", "100G")]), measured("h2", pools=[("rpool", "1536M")])], NOW)
+    assert ("zone big of environment demo (1 vCPU, 1G, 200G disk) fits on no host; "
+            "free: h1 8 vCPU 8G rpool 100G, h2 8 vCPU 8G rpool 1.5G") in str(err.value)
+
+
+def test_the_environments_pool_is_used_for_the_volumes_and_the_check():
+    plan = environment_plan(env({"name": "web", "disk": "50G"}, pool="tank"),
+                            [measured("h1", ram="16G", pools=[("rpool", "900G")]),
+                             measured("h2", pools=[("rpool", "10G"), ("tank", "60G")])], NOW)
+    # h1 has no pool tank: nothing fits there
+    assert placed(plan) == {"web": "h2"}
+    assert plan["hosts"]["h2"]["zones"][0]["boot_disk"] == {"type": "blank", "size": "50G", "pool": "tank"}
+    assert plan["hosts"]["h2"]["free"]["pool"] == "tank" and plan["hosts"]["h2"]["free"]["disk"] == "10G"
+    # without a pool the spec leaves it to the agent (its root pool), and rpool is what is checked
+    default = environment_plan(env({"name": "web", "disk": "50G"}), [measured("h1")], NOW)
+    assert "pool" not in default["hosts"]["h1"]["zones"][0]["boot_disk"]
+
+
+def test_no_disk_check_without_pools_or_a_size():
+    # declared capacity (no pools read), a template disk of its own size, a host without rpool
+    plan = environment_plan(env({"name": "web", "disk": "5T"}), [host("h1")], NOW)
+    assert placed(plan) == {"web": "h1"} and "disk" not in plan["hosts"]["h1"]["free"]
+    image = environment_plan(env({"name": "web", "image": "STARTcloud/debian13-server"}),
+                             [measured("h1", pools=[("rpool", "1G")])], NOW)
+    assert placed(image) == {"web": "h1"}
+    other_root = environment_plan(env({"name": "web", "disk": "5T"}), [measured("h1", pools=[("zroot", "1G")])], NOW)
+    assert placed(other_root) == {"web": "h1"}

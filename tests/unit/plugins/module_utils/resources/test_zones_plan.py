@@ -7,7 +7,7 @@ from ansible_collections.zoneweaver.illumos.plugins.module_utils.context import 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import InputError
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone import normalize_spec, plan_zone
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zones import (
-    ZonesResource, concurrency_of, normalize_items, prune_filter, view_from_row)
+    AgentZones, ZonesResource, concurrency_of, normalize_items, prune_filter, read_filter, view_from_row)
 
 A = Dialect("0.3.9", ["machines", "machine-snapshots"])
 Z = Dialect("0.2")
@@ -127,8 +127,8 @@ class FakeBackend:
 def test_unchanged_zones_cost_no_detail_read_and_changed_ones_go_through_the_zone_resource():
     api = FakeApi([row(), row(name="0002--db01.example.com", ram="1G")])
     ctx = RunContext(check_mode=True, diff=True)
-    resource = ZonesResource(api, ctx, 4, backend_factory=FakeBackend)
-    resource.apis.get = lambda: api
+    resource = ZonesResource(AgentZones(api, backend_factory=FakeBackend), ctx, 4)
+    resource.zones.apis.get = lambda: api
     out = resource.ensure({"zones": [{"name": NAME, "state": "running", "ram": "2G"},
                                      {"name": "0002--db01.example.com", "ram": "2G"},
                                      {"name": "0003--new.example.com", "state": "running"}]})
@@ -141,3 +141,13 @@ def test_unchanged_zones_cost_no_detail_read_and_changed_ones_go_through_the_zon
     assert out["summary"] == {"total": 3, "changed": 2, "unchanged": 1, "failed": 0, "created": 1, "removed": 0}
     assert set(out["diff"]["after"]) == {"0002--db01.example.com", "0003--new.example.com"}
     assert [r["name"] for r in out["results"]] == [NAME, "0002--db01.example.com", "0003--new.example.com"]
+
+
+def test_native_reads_only_the_zones_the_run_is_about():
+    listed = {NAME, "0002--db01.example.com"}
+    plain = read_filter(listed, {"prune": False})
+    assert plain(NAME) and not plain("0009--other.example.com")
+    by_tag = read_filter(listed, {"prune": True, "prune_tag": "env", "prune_prefix": "01"})
+    assert by_tag("0009--other.example.com"), "tags are only in the configuration: every zone is a candidate"
+    by_prefix = read_filter(listed, {"prune": True, "prune_prefix": "01"})
+    assert by_prefix("0100--a.example.com") and by_prefix(NAME) and not by_prefix("0200--a.example.com")
