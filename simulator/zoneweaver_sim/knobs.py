@@ -15,8 +15,8 @@ TIMING_DEFAULTS = {
 
 
 class Knobs:
-    FIELDS = ("latency", "error_rate", "drop_rate", "lost_reply_rate", "task_duration", "fail_operations",
-              "hang_operations", "list_lag")
+    FIELDS = ("latency", "error_rate", "drop_rate", "lost_reply_rate", "lose_reply_to", "task_duration",
+              "fail_operations", "hang_operations", "list_lag")
 
     def __init__(self, timing: str = "fast"):
         if timing not in TIMING_DEFAULTS:
@@ -28,6 +28,7 @@ class Knobs:
         self.error_rate = 0.0
         self.drop_rate = 0.0
         self.lost_reply_rate = 0.0     # applied, then the connection closes without an answer
+        self.lose_reply_to: list[str] = []   # "METHOD /path": the next such request loses its answer (once)
         self.task_duration = d["task_duration"]
         self.fail_operations: dict[str, str] = {}
         self.hang_operations: set[str] = set()
@@ -48,6 +49,7 @@ class Knobs:
             "error_rate": self.error_rate,
             "drop_rate": self.drop_rate,
             "lost_reply_rate": self.lost_reply_rate,
+            "lose_reply_to": list(self.lose_reply_to),
             "task_duration": self.task_duration,
             "fail_operations": dict(self.fail_operations),
             "hang_operations": sorted(self.hang_operations),
@@ -83,6 +85,17 @@ class Knobs:
         with self._lock:
             return self._rng.random() < rate
 
+    def take_lost_reply(self, method: str, path: str) -> bool:
+        """True once for each "METHOD /path" entry of lose_reply_to this request matches."""
+        wanted = "%s %s" % (method, path)
+        with self._lock:
+            if wanted not in self.lose_reply_to:
+                return False
+            remaining = list(self.lose_reply_to)
+            remaining.remove(wanted)
+            object.__setattr__(self, "lose_reply_to", remaining)
+            return True
+
     def injected_status(self) -> int:
         with self._lock:
             return self._rng.choice((500, 502, 503))
@@ -108,6 +121,12 @@ def _validate(name, value):
         return _num(name, value)
     if name in ("error_rate", "drop_rate", "lost_reply_rate"):
         return _num(name, value, 0.0, 1.0)
+    if name == "lose_reply_to":
+        if value is None:
+            return []
+        if isinstance(value, str) or not all(isinstance(v, str) and " /" in v for v in value):
+            raise ValueError('lose_reply_to must be a list of "METHOD /path" strings')
+        return [v.split(" ", 1)[0].upper() + " " + v.split(" ", 1)[1] for v in value]
     if name in ("task_duration", "list_lag"):
         return _num(name, value)
     if name == "fail_operations":

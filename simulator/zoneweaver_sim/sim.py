@@ -181,7 +181,7 @@ class Simulator(HttpFace):
             return
         resp = self.dispatch(req, has_body)
         entry["status"] = resp.status
-        if knobs.roll(knobs.lost_reply_rate):
+        if knobs.take_lost_reply(req.method, req.path) or knobs.roll(knobs.lost_reply_rate):
             entry["reply_lost"] = True   # applied, but the client never hears the answer
             h.drop()
             return

@@ -51,6 +51,22 @@ def test_lost_reply_applies_then_closes_without_answer(api):
         api.sim.knobs.update({"lost_reply_rate": 1.5})
 
 
+def test_lose_reply_to_loses_the_answer_of_the_next_matching_request_once(api):
+    api.sim.clear_log()
+    api.sim.knobs.update({"lose_reply_to": [f"post /{api.noun}"]})
+    assert api.sim.knobs.to_dict()["lose_reply_to"] == [f"POST /{api.noun}"]
+    assert api.get(f"/{api.noun}").status_code == 200       # another request is answered
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.post(f"/{api.noun}", json=api.create_body("web1", "0001"))
+    assert api.sim.knobs.to_dict()["lose_reply_to"] == []
+    second = api.post(f"/{api.noun}", json=api.create_body("web2", "0002"))
+    assert second.status_code in (200, 202)
+    assert [bool(e.get("reply_lost")) for e in api.sim.mutations()] == [True, False]
+    for bad in ("POST /machines", ["/machines"], [1]):
+        with pytest.raises(ValueError):
+            api.sim.knobs.update({"lose_reply_to": bad})
+
+
 def test_seed_makes_the_fault_sequence_reproducible(api):
     knobs = api.sim.knobs
     knobs.update({"latency": [0.0, 0.001], "error_rate": 0.3, "drop_rate": 0.2})

@@ -3,19 +3,24 @@ applied, 100-300 ms latency) still ends with every object created exactly once; 
 finishes hits wait_timeout with its task id in the message; an agent restart while a task runs is
 reported with the task id and the agent's reason, and a re-run converges."""
 
+import os
 import threading
 import time
 
 import pytest
+import yaml
 
 from trust_harness import run_trust, shims_path, write_play
 from worlds import world
+from zoneweaver_sim.boxvault import BoxVaultSimulator
+from zw_harness import ROOT
 
 GROUP = "group/zoneweaver.illumos.agent"
 ZONES = ("0001--fault01.example.com", "0002--fault02.example.com")
 RULE = {"bridge": "igb0", "subnet": "10.190.190.0/24"}
 HOST = {"hostname": "web01", "mac": "02:08:20:0a:0b:0c", "ip": "10.190.190.20"}
 HUNG = "zone_create_install"     # the install step of a zone creation
+DEMO_BOX = {"org": "STARTcloud", "name": "debian13-server", "version": "2025.8.22"}
 FLAKY = {"latency": [0.1, 0.3], "error_rate": 0.05, "drop_rate": 0.03, "lost_reply_rate": 0.02}
 
 
@@ -67,6 +72,50 @@ def test_flaky_slow_agent_converges_without_duplicates(tmp_path):
         created = [e for e in sim.log if e["method"] == "POST" and e["path"] == "/machines"
                    and e["status"] in (200, 202)]
         assert len(created) == len(ZONES), "a zone creation was applied more than once: %s" % created
+
+
+def test_flaky_agent_converges_the_provision_playbook(tmp_path):
+    """The whole workflow (host network, template import, a 3-zone environment, provisioning) against an
+    agent that fails, drops and loses some requests: re-runs converge, a clean run then changes nothing,
+    and no zone was created twice."""
+    with world("0.3.9") as w, BoxVaultSimulator(boxes=[DEMO_BOX]) as registry:
+        sim = w.sim
+        sim.template_sources = [{"name": "boxvault", "url": registry.url, "enabled": True, "default": True}]
+        inventory = tmp_path / "hosts.yml"
+        inventory.write_text(yaml.safe_dump({"all": {"children": {"zoneweaver_hosts": {"hosts": {"h1": {
+            "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+            "zoneweaver_connection": {"api_url": sim.url, "api_key": sim.admin_key},
+            "zoneweaver_capacity": {"vcpus": 16, "ram": "32G"}}}}}}}))
+        args = ["-i", str(inventory), "-e", "@" + os.path.join(ROOT, "playbooks", "demo", "environment.yml")]
+        playbook = os.path.join(ROOT, "playbooks", "provision.yml")
+        # Twice the rates of FLAKY and less latency (the workflow sends a few hundred requests); with this
+        # seed the first runs fail on injected faults and the re-runs converge.
+        sim.knobs.update(dict(FLAKY, latency=[0.01, 0.05], error_rate=0.1, lost_reply_rate=0.05))
+        sim.knobs.seed(2)
+        attempts = []
+        while len(attempts) < 6:
+            run = run_trust(tmp_path, playbook, extra_args=args)
+            attempts.append(run)
+            assert "Traceback" not in run.output, run.output[-4000:]
+            for entry in run.results:
+                if entry["outcome"] == "failed":
+                    assert entry["result"].get("msg"), entry   # a reason, not an empty failure
+            if run.rc == 0:
+                break
+        assert attempts[-1].rc == 0, "no convergence after %d runs:\n%s" % (len(attempts), run.output[-4000:])
+        injected = [e for e in sim.log if e["status"] in (0, 500, 502, 503) or e.get("reply_lost")]
+        assert injected, "the faults never fired: the test proved nothing"
+
+        sim.knobs.update({"latency": 0, "error_rate": 0, "drop_rate": 0, "lost_reply_rate": 0})
+        final = run_trust(tmp_path, playbook, extra_args=args)
+        assert final.rc == 0, final.output[-4000:]
+        assert [r["task"] for r in final.results if r["result"]["changed"]] == [], "not converged"
+        zones = sorted(m for m in sim.state.machines if ".demo." in m)
+        assert sorted(z.split("--", 1)[1] for z in zones) == ["app.demo.example.com", "db.demo.example.com",
+                                                              "web.demo.example.com"]
+        created = [e for e in sim.log if e["method"] == "POST" and e["path"] == "/machines"
+                   and e["status"] in (200, 202)]
+        assert len(created) == len(zones), "a zone creation was applied more than once: %s" % created
 
 
 def restart_when_running(sim, operation, zone, after=None):

@@ -10,9 +10,15 @@ resulting tasks (agent-api.md section 3).
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import AgentError, ConflictError, NotFoundError
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import (
+    AgentError, AmbiguousMutationError, ConflictError, NotFoundError)
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.tasks import TERMINAL
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_view import view_from_agent
+
+_CREATE_PREFIX = re.compile(r"^zone_create_")
 
 
 def _nic_body(nic):
@@ -160,11 +166,40 @@ class ZoneAgentBackend:
     def create(self, spec, start, wait, timeout):
         try:
             answer = self.client.post(self.dialect.machines_path, body=self.create_body(spec, start))
+        except AmbiguousMutationError:
+            answer = self.creation_in_flight(spec["name"])
+            if answer is None:
+                raise   # nothing queued: the caller re-reads and may safely send the creation again
         except AgentError as exc:
             raise self._unlisted_zone(spec["name"], exc) or exc
         if wait:
             self.api.wait_for(answer, timeout)
         return answer
+
+    def creation_in_flight(self, name):
+        """After a creation whose answer was lost: the chain the agent queued for `name`, as a
+        create answer ({parent_task_id, sub_tasks}), or None when it runs none.
+
+        The zone's row only appears at the chain's finalize step, so a re-read cannot see a
+        creation in progress, and sending it again is refused (409). The newest creation anchor
+        (zone_create_orchestration) of the zone is found by name; its children (agent-api.md
+        section 2) say whether it still runs. A finished chain answers None: a completed one left
+        the zone for the re-read to find, a failed one is rightly sent again."""
+        anchors = self._tasks({self.dialect.name_key: name, "operation": "zone_create_orchestration",
+                               "sort": "created_at", "order": "DESC", "limit": 1})
+        if not anchors or not anchors[0].get("id"):
+            return None
+        anchor = anchors[0]["id"]
+        chain = self._tasks({"parent_task_id": anchor, "sort": "created_at", "order": "ASC", "limit": 50})
+        if all(t.get("status") in TERMINAL for t in chain):
+            return None
+        steps = {_CREATE_PREFIX.sub("", str(t.get("operation") or "step")): t["id"] for t in chain if t.get("id")}
+        return {"parent_task_id": anchor, self.dialect.name_key: name, "operation": "zone_create_orchestration",
+                "sub_tasks": steps}
+
+    def _tasks(self, params):
+        answer = self.client.get("/tasks", params=params)
+        return [t for t in (answer or {}).get("tasks") or () if isinstance(t, dict)]
 
     def _unlisted_zone(self, name, exc):
         """A 409 with `system_status`: the zone exists on the host but not in the agent's database

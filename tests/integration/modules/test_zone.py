@@ -135,3 +135,17 @@ def test_wait_false_returns_the_tasks_to_follow(play, sim):
     assert run["create"]["zone"] == {}
     assert run["follow"]["task"]["status"] == "completed"
     assert run["now there"]["changed"] is False
+
+
+def test_a_creation_whose_answer_was_lost_is_followed_not_sent_twice(play, sim):
+    """The agent queued the creation but its answer never arrived: the module finds the chain the
+    agent runs for the zone (its row appears only at finalize, and a second POST is refused) and
+    waits for it, so the task succeeds and the creation is sent once."""
+    machines = "/" + sim.dialect.noun
+    sim.knobs.update({"lose_reply_to": ["POST " + machines], "task_duration": 0.3})
+    run = play([zone_task("create", **CREATE), zone_task("again", **CREATE)])
+    assert run.rc == 0, run.output
+    assert run["create"]["changed"] is True and run["create"]["zone"]["status"] == "running"
+    assert run["again"]["changed"] is False
+    posts = [e for e in sim.log if e["method"] == "POST" and e["path"] == machines]
+    assert len(posts) == 1 and posts[0].get("reply_lost"), posts
