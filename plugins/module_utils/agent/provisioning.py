@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import time
 
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.tasks import chain_of
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import (
     AgentError, EndpointMissingError, NotFoundError, ZoneweaverError)
 
@@ -70,25 +71,8 @@ class ProvisioningApi:
         return self.client.post(self.dialect.machine_path(name, "run-provisioners"), body={})
 
     def children(self, parent_task_id):
-        """The anchor's tasks in chain order (each depends on the previous one); the ad-hoc calls
-        answer no task_chain, so the chain is read back from GET /tasks?parent_task_id=."""
-        answer = self.client.get("/tasks", params={"parent_task_id": parent_task_id, "limit": 500,
-                                                   "sort": "created_at", "order": "ASC"})
-        rows = [r for r in (answer.get("tasks") if isinstance(answer, dict) else answer) or ()
-                if isinstance(r, dict) and r.get("id")]
-        rows.sort(key=lambda r: (str(r.get("created_at") or ""),))
-        by_dep = {}
-        for row in rows:
-            by_dep.setdefault(row.get("depends_on"), []).append(row)
-        ids = {r["id"] for r in rows}
-        ordered, seen = [], set()
-        current = next((r for r in rows if r.get("depends_on") not in ids), None)
-        while current is not None and current["id"] not in seen:
-            ordered.append(current)
-            seen.add(current["id"])
-            current = (by_dep.get(current["id"]) or [None])[0]
-        # anything not on the single chain (should not happen) keeps creation order at the end
-        return ordered + [r for r in rows if r["id"] not in seen]
+        """The anchor's tasks in chain order; the ad-hoc calls answer no task_chain."""
+        return chain_of(self.client, parent_task_id)
 
     def task(self, task_id):
         return self.api.waiter.get(task_id)

@@ -24,6 +24,47 @@ ALL_STATUSES = ("pending", "prepared", "running", "completed", "completed_with_e
 OUTPUT_TAIL = 20
 
 
+def _rows(answer):
+    return [r for r in (answer.get("tasks") if isinstance(answer, dict) else answer) or ()
+            if isinstance(r, dict) and r.get("id")]
+
+
+def chain_of(client, parent_task_id):
+    """An anchor's tasks in chain order (each depends on the previous one), read from
+    GET /tasks?parent_task_id=; tasks off the single chain (should not happen) come last."""
+    rows = _rows(client.get("/tasks", params={"parent_task_id": parent_task_id, "limit": 500,
+                                              "sort": "created_at", "order": "ASC"}))
+    rows.sort(key=lambda r: (str(r.get("created_at") or ""),))
+    by_dep = {}
+    for row in rows:
+        by_dep.setdefault(row.get("depends_on"), []).append(row)
+    ids = {r["id"] for r in rows}
+    ordered, seen = [], set()
+    current = next((r for r in rows if r.get("depends_on") not in ids), None)
+    while current is not None and current["id"] not in seen:
+        ordered.append(current)
+        seen.add(current["id"])
+        current = (by_dep.get(current["id"]) or [None])[0]
+    return ordered + [r for r in rows if r["id"] not in seen]
+
+
+def chain_in_flight(client, name_key, name, operation):
+    """(anchor id, its chain) of the newest `operation` anchor of zone `name` while a task of
+    its chain has not ended; None otherwise.
+
+    After a mutation whose answer was lost (AmbiguousMutationError), this tells whether the
+    agent queued the chain, so the caller follows it instead of sending the call again. A chain
+    that has ended answers None: the caller's re-read then sees what it did (or that it failed)."""
+    anchors = _rows(client.get("/tasks", params={name_key: name, "operation": operation, "sort": "created_at",
+                                                 "order": "DESC", "limit": 1}))
+    if not anchors:
+        return None
+    chain = chain_of(client, anchors[0]["id"])
+    if all(t.get("status") in TERMINAL for t in chain):
+        return None
+    return anchors[0]["id"], chain
+
+
 def task_ids_of(answer):
     """Ordered task ids from any mutating answer shape.
 

@@ -15,7 +15,7 @@ import re
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import (
     AgentError, AmbiguousMutationError, ConflictError, NotFoundError)
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.tasks import TERMINAL
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.tasks import chain_in_flight
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_view import view_from_agent
 
 _CREATE_PREFIX = re.compile(r"^zone_create_")
@@ -178,28 +178,16 @@ class ZoneAgentBackend:
 
     def creation_in_flight(self, name):
         """After a creation whose answer was lost: the chain the agent queued for `name`, as a
-        create answer ({parent_task_id, sub_tasks}), or None when it runs none.
-
-        The zone's row only appears at the chain's finalize step, so a re-read cannot see a
-        creation in progress, and sending it again is refused (409). The newest creation anchor
-        (zone_create_orchestration) of the zone is found by name; its children (agent-api.md
-        section 2) say whether it still runs. A finished chain answers None: a completed one left
-        the zone for the re-read to find, a failed one is rightly sent again."""
-        anchors = self._tasks({self.dialect.name_key: name, "operation": "zone_create_orchestration",
-                               "sort": "created_at", "order": "DESC", "limit": 1})
-        if not anchors or not anchors[0].get("id"):
+        create answer ({parent_task_id, sub_tasks}), or None when none runs. The zone's row only
+        appears at the chain's finalize step, so a re-read cannot see a creation in progress, and
+        sending it again would be refused (409)."""
+        found = chain_in_flight(self.client, self.dialect.name_key, name, "zone_create_orchestration")
+        if found is None:
             return None
-        anchor = anchors[0]["id"]
-        chain = self._tasks({"parent_task_id": anchor, "sort": "created_at", "order": "ASC", "limit": 50})
-        if all(t.get("status") in TERMINAL for t in chain):
-            return None
-        steps = {_CREATE_PREFIX.sub("", str(t.get("operation") or "step")): t["id"] for t in chain if t.get("id")}
+        anchor, chain = found
+        steps = {_CREATE_PREFIX.sub("", str(t.get("operation") or "step")): t["id"] for t in chain}
         return {"parent_task_id": anchor, self.dialect.name_key: name, "operation": "zone_create_orchestration",
                 "sub_tasks": steps}
-
-    def _tasks(self, params):
-        answer = self.client.get("/tasks", params=params)
-        return [t for t in (answer or {}).get("tasks") or () if isinstance(t, dict)]
 
     def _unlisted_zone(self, name, exc):
         """A 409 with `system_status`: the zone exists on the host but not in the agent's database

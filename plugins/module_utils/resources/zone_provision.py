@@ -20,9 +20,9 @@ from __future__ import annotations
 import json
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.tasks import SUCCESS
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.tasks import SUCCESS, chain_in_flight
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import (
-    AgentError, InputError, NotFoundError, TaskError, TaskTimeoutError, ZoneweaverError)
+    AgentError, AmbiguousMutationError, InputError, NotFoundError, TaskError, TaskTimeoutError, ZoneweaverError)
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.common import (
     finish, new_result, report_partial_change)
 
@@ -33,6 +33,9 @@ WHAT = {"provision": "provisioning", "sync": "folder sync", "syncback": "folder 
         "run_provisioners": "provisioner run"}
 ACTION_NAMES = {"provision": "provision", "sync": "sync", "syncback": "syncback",
                 "run_provisioners": "run provisioners"}
+# the anchor task each call queues (agent-api.md section 7)
+ANCHORS = {"provision": "zone_provision_orchestration", "sync": "zone_sync_parent",
+           "syncback": "zone_syncback_parent", "run_provisioners": "zone_provision_parent"}
 
 
 class ProvisioningStepError(ZoneweaverError):
@@ -180,10 +183,34 @@ class PipelineWatcher:
                                      task_status=task.get("status"), task_output=output, steps=steps)
 
 
+def _queued_anyway(api, name, action):
+    """After a call whose answer was lost: the chain the agent queued for it, as an answer with a
+    task_chain, or None (nothing runs: the call did not arrive, or its chain has ended)."""
+    found = chain_in_flight(api.client, api.dialect.name_key, name, ANCHORS[action])
+    if found is None:
+        return None
+    anchor, chain = found
+    return {"parent_task_id": anchor, "task_chain": [{"step": _step_name(t), "task_id": t["id"]} for t in chain]}
+
+
+def _set_provisioner(prov, name, provisioner):
+    """Store the section; when the answer is lost, read it back instead of guessing."""
+    try:
+        prov.set_provisioner(name, provisioner)
+    except AmbiguousMutationError:
+        if prov.stored_provisioner(name) != provisioner:
+            raise
+
+
 def _start_pipeline(prov, api, name, params):
     confirm = params.get("confirm_host_hooks") if api.dialect.machines else None
     try:
         return prov.start(name, params.get("skip_boot"), params.get("skip_recipe"), confirm)
+    except AmbiguousMutationError:
+        answer = _queued_anyway(api, name, "provision")
+        if answer is None:
+            raise
+        return answer
     except AgentError as exc:
         details = exc.details.get("agent_details") or {}
         if exc.status != 409 or not details.get("needs_confirmation"):
@@ -198,12 +225,17 @@ def _start_pipeline(prov, api, name, params):
                  "confirmation and does not ask again", status=409, host_hooks=details.get("host_hooks"))
 
 
-def _start_adhoc(prov, name, action):
+def _start_adhoc(prov, api, name, action):
     """POST the ad-hoc call; (answer, chain entries [{step, task_id}])."""
-    if action == "run_provisioners":
-        answer = prov.run_provisioners(name)
-    else:
-        answer = prov.sync(name, syncback=action == "syncback")
+    try:
+        if action == "run_provisioners":
+            answer = prov.run_provisioners(name)
+        else:
+            answer = prov.sync(name, syncback=action == "syncback")
+    except AmbiguousMutationError:
+        answer = _queued_anyway(api, name, action)
+        if answer is None:
+            raise
     if answer.get("task_chain"):
         return answer, answer["task_chain"]
     if not answer.get("parent_task_id"):
@@ -263,13 +295,13 @@ def _apply(prov, api, name, params, action, provisioner, applied, outcome):
     """The mutating part of a run: store the section, queue the chain, follow it step by step."""
     ctx, result, before, after = outcome
     if provisioner is not None:
-        prov.set_provisioner(name, provisioner)
+        _set_provisioner(prov, name, provisioner)
         applied.append("set provisioner")
     if action == "provision":
         answer = _start_pipeline(prov, api, name, params)
         chain = answer.get("task_chain") or []
     else:
-        answer, chain = _start_adhoc(prov, name, action)
+        answer, chain = _start_adhoc(prov, api, name, action)
     if answer.get("parent_task_id") or chain:
         applied.append(action)
     result["parent_task_id"] = answer.get("parent_task_id")

@@ -191,3 +191,33 @@ def test_host_hooks_need_a_one_time_confirmation(play, sim):
     steps = [(s["step"], s["status"]) for s in run["confirmed"]["steps"] if s["task_id"]]
     assert ("pre_hook", "completed") in steps and steps[-1] == ("provision", "completed")
     assert run["later"]["changed"] is True, "the agent asks for the confirmation only once"
+
+
+def test_lost_answers_are_read_back_and_the_queued_pipeline_followed(play, sim):
+    """The section was stored and the pipeline queued, but neither answer arrived: the module reads
+    the section back, finds the chain the agent runs, follows it, and sends each call once."""
+    assert play([CREATE]).rc == 0
+    zone_path = "/%s/%s" % (sim.dialect.noun, ZONE)
+    sim.clear_log()
+    sim.knobs.update({"lose_reply_to": ["PUT " + zone_path, "POST " + zone_path + "/provision"],
+                      "task_duration": 0.2})
+    run = play([prov_task("provision", provisioner=PROVISIONER), prov_task("again", provisioner=PROVISIONER)])
+    assert run.rc == 0, run.output
+    done = run["provision"]
+    assert done["changed"] is True and done["provisioning_status"] == "provisioned"
+    assert done["steps"] and all(s["status"] == "completed" for s in done["steps"] if s["task_id"])
+    assert run["again"]["changed"] is False
+    sent = [(m["method"], m["path"], bool(m.get("reply_lost"))) for m in sim.mutations()]
+    assert sent == [("PUT", zone_path, True), ("POST", zone_path + "/provision", True)], sent
+
+
+def test_a_lost_answer_of_a_folder_sync_follows_the_sync_the_agent_queued(play, sim):
+    assert play([CREATE, prov_task("provision", provisioner=PROVISIONER)]).rc == 0
+    sync_path = "/%s/%s/sync" % (sim.dialect.noun, ZONE)
+    sim.clear_log()
+    sim.knobs.update({"lose_reply_to": ["POST " + sync_path], "task_duration": 0.2})
+    run = play([prov_task("sync", action="sync")])
+    assert run.rc == 0, run.output
+    assert run["sync"]["changed"] is True and run["sync"]["steps"]
+    assert all(s["status"] == "completed" for s in run["sync"]["steps"])
+    assert [(m["method"], m["path"]) for m in sim.mutations()] == [("POST", sync_path)]

@@ -1,6 +1,7 @@
 import pytest
 
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.tasks import TaskWaiter, task_ids_of
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.tasks import (
+    TaskWaiter, chain_in_flight, task_ids_of)
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import TaskError, TaskTimeoutError
 
 
@@ -136,3 +137,50 @@ def test_wait_visible_times_out_with_the_reason():
     with pytest.raises(TaskTimeoutError) as err:
         wait_visible(lambda: {"name": "vnic0"}, False, 3, "VNIC vnic0", clock=clock.clock, sleep=clock.sleep)
     assert "still listed" in str(err.value) and "~10 s" in str(err.value)
+
+
+class TaskListClient:
+    """Answers GET /tasks from a list of task rows, filtering as the agent does (by zone name and
+    operation, newest first; or by parent, oldest first)."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def get(self, path, params=None):
+        assert path == "/tasks"
+        params = params or {}
+        if "parent_task_id" in params:
+            rows = [r for r in self.rows if r.get("parent_task_id") == params["parent_task_id"]]
+            return {"tasks": sorted(rows, key=lambda r: r["created_at"])}
+        rows = [r for r in self.rows if r.get("zone_name") == params["machine_name"]
+                and r["operation"] == params["operation"]]
+        return {"tasks": sorted(rows, key=lambda r: r["created_at"], reverse=True)[:params["limit"]]}
+
+
+def creation(anchor, created, statuses):
+    rows = [{"id": anchor, "zone_name": "web", "operation": "zone_create_orchestration", "created_at": created,
+             "status": "running"}]
+    previous = None
+    for index, (operation, status) in enumerate(statuses):
+        task_id = "%s-%d" % (anchor, index)
+        rows.append({"id": task_id, "zone_name": "web", "operation": operation, "status": status,
+                     "parent_task_id": anchor, "depends_on": previous, "created_at": "%s.%d" % (created, index)})
+        previous = task_id
+    return rows
+
+
+def test_chain_in_flight_answers_the_newest_running_chain_in_order():
+    old = creation("a1", "2026-11-01", [("zone_create_storage", "completed"), ("zone_create_config", "failed")])
+    new = creation("a2", "2026-11-22", [("zone_create_storage", "completed"), ("zone_create_config", "running"),
+                                        ("zone_create_install", "pending")])
+    found = chain_in_flight(TaskListClient(old + new), "machine_name", "web", "zone_create_orchestration")
+    assert found is not None
+    anchor, chain = found
+    assert anchor == "a2"
+    assert [t["operation"] for t in chain] == ["zone_create_storage", "zone_create_config", "zone_create_install"]
+
+
+def test_chain_in_flight_is_none_when_nothing_was_queued_or_the_chain_has_ended():
+    ended = creation("a1", "2026-11-22", [("zone_create_storage", "completed"), ("zone_create_config", "failed")])
+    assert chain_in_flight(TaskListClient([]), "machine_name", "web", "zone_create_orchestration") is None
+    assert chain_in_flight(TaskListClient(ended), "machine_name", "web", "zone_create_orchestration") is None
