@@ -48,6 +48,12 @@ def chain_of(client, parent_task_id):
     return ordered + [r for r in rows if r["id"] not in seen]
 
 
+def open_tasks(client, name_key, name):
+    """The zone's tasks that have not ended, oldest first (from its 50 newest)."""
+    rows = _rows(client.get("/tasks", params={name_key: name, "sort": "created_at", "order": "DESC", "limit": 50}))
+    return [t for t in reversed(rows) if t.get("status") not in TERMINAL]
+
+
 def chain_in_flight(client, name_key, name, operation):
     """(anchor id, its chain) of the newest `operation` anchor of zone `name` while a task of
     its chain has not ended; None otherwise.

@@ -14,8 +14,8 @@ import re
 
 from ansible_collections.zoneweaver.illumos.plugins.module_utils import values
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.errors import (
-    AgentError, AmbiguousMutationError, ConflictError, NotFoundError)
-from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.tasks import chain_in_flight
+    AgentError, AmbiguousMutationError, ConflictError, NotFoundError, TaskError)
+from ansible_collections.zoneweaver.illumos.plugins.module_utils.agent.tasks import chain_in_flight, open_tasks
 from ansible_collections.zoneweaver.illumos.plugins.module_utils.resources.zone_view import view_from_agent
 
 _CREATE_PREFIX = re.compile(r"^zone_create_")
@@ -188,6 +188,17 @@ class ZoneAgentBackend:
         steps = {_CREATE_PREFIX.sub("", str(t.get("operation") or "step")): t["id"] for t in chain}
         return {"parent_task_id": anchor, self.dialect.name_key: name, "operation": "zone_create_orchestration",
                 "sub_tasks": steps}
+
+    def settle(self, name, timeout):
+        """Wait until none of the zone's tasks is pending or running, so that after a change whose
+        answer was lost the re-read sees what the agent did (a delete or modify still queued would
+        otherwise be planned, and sent, a second time). How those tasks end is for the re-read
+        to find out."""
+        for task in open_tasks(self.client, self.dialect.name_key, name):
+            try:
+                self.api.waiter.wait(task["id"], timeout, step=task.get("operation"))
+            except TaskError:
+                pass
 
     def _unlisted_zone(self, name, exc):
         """A 409 with `system_status`: the zone exists on the host but not in the agent's database

@@ -64,20 +64,31 @@ def report_partial_change(applied):
         raise
 
 
-def reconcile(ctx, attempt):
+def reconcile(ctx, attempt, settle=None):
     """Run attempt() (read, plan, apply); after an uncertain failure of a change,
     run it again: it re-reads the actual state, so nothing is applied twice and
-    nothing is left half done. Never resends blindly, never in check mode."""
+    nothing is left half done. Never resends blindly, never in check mode.
+
+    settle(), when given, runs before each new attempt: it waits for the work the
+    agent may have queued for the lost change, so the re-read sees its outcome.
+    A new attempt that succeeds reports changed: the earlier one sent a change,
+    and the host is now as wanted."""
     last_error = None
     for _attempt in range(RECONCILE_ATTEMPTS):
+        if last_error is not None and settle is not None:
+            settle()
         try:
-            return attempt()
+            result = attempt()
         except AmbiguousMutationError as exc:
             last_error = exc
         except AgentError as exc:
             if exc.status not in UNCERTAIN_STATUSES or ctx.check_mode:
                 raise
             last_error = exc
+        else:
+            if last_error is not None and isinstance(result, dict):
+                result["changed"] = True
+            return result
     raise last_error
 
 

@@ -365,7 +365,13 @@ class ZoneResource:
         check_state(spec, state)
         # stop, modify, start; storage, config, install, finalize: a failure part way reports changed
         with report_partial_change(lambda exc: bool(self.tasks) or backend_applied(self.backend, exc)):
-            return reconcile(self.ctx, lambda: self._ensure_once(spec, state, params))
+            return reconcile(self.ctx, lambda: self._ensure_once(spec, state, params),
+                             settle=self._settler(spec["name"], params.get("wait_timeout") or 600))
+
+    def _settler(self, name, timeout):
+        """What to wait for before re-reading after a lost answer (agent: the zone's open tasks)."""
+        settle = getattr(self.backend, "settle", None)
+        return (lambda: settle(name, timeout)) if settle is not None else None
 
     def _ensure_once(self, spec, state, params):
         wait, timeout = params.get("wait", True), params.get("wait_timeout") or 600

@@ -149,3 +149,21 @@ def test_a_creation_whose_answer_was_lost_is_followed_not_sent_twice(play, sim):
     assert run["again"]["changed"] is False
     posts = [e for e in sim.log if e["method"] == "POST" and e["path"] == machines]
     assert len(posts) == 1 and posts[0].get("reply_lost"), posts
+
+
+def test_lost_answers_of_a_removal_and_a_change_are_not_sent_twice(play, sim):
+    """A stopped zone's change and a removal are queued as tasks; when their answers are lost, the module
+    waits for the zone's open tasks, re-reads, and reports the change, instead of sending it again."""
+    machine = "/%s/%s" % (sim.dialect.noun, ZONE)
+    assert play([zone_task("create", **dict(CREATE, state="stopped"))]).rc == 0
+    sim.clear_log()
+    sim.knobs.update({"lose_reply_to": ["PUT " + machine, "DELETE " + machine], "task_duration": 0.3})
+    nics = CREATE["nics"] + [{"global_nic": "igb1"}]
+    run = play([zone_task("second nic", state="stopped", nics=nics), zone_task("again", state="stopped", nics=nics),
+                zone_task("remove", state="absent"), zone_task("gone", state="absent")])
+    assert run.rc == 0, run.output
+    assert run["second nic"]["changed"] is True and run["again"]["changed"] is False
+    assert [n["global_nic"] for n in run["again"]["zone"]["nics"]] == ["igb0", "igb1"]
+    assert run["remove"]["changed"] is True and run["gone"]["changed"] is False
+    sent = [(m["method"], m["path"], bool(m.get("reply_lost"))) for m in sim.mutations()]
+    assert sent == [("PUT", machine, True), ("DELETE", machine, True)], sent
