@@ -38,6 +38,30 @@ def network_and_zones():
     return tasks
 
 
+def converge_under_faults(sim, tmp_path, playbook, runs, extra_args=()):
+    """Re-run the playbook, as an operator would after a broken connection, until a run succeeds
+    (every failure on the way giving a reason); then, with the faults off, one more run must
+    change nothing."""
+    attempts = []
+    while len(attempts) < runs:
+        run = run_trust(tmp_path, playbook, extra_args=extra_args)
+        attempts.append(run)
+        assert "Traceback" not in run.output, run.output[-4000:]
+        for entry in run.results:
+            if entry["outcome"] == "failed":
+                assert entry["result"].get("msg"), entry   # a reason, not an empty failure
+        if run.rc == 0:
+            break
+    assert attempts[-1].rc == 0, "no convergence after %d runs:\n%s" % (len(attempts), run.output[-4000:])
+    injected = [e for e in sim.log if e["status"] in (0, 500, 502, 503) or e.get("reply_lost")]
+    assert injected, "the faults never fired: the test proved nothing"
+
+    sim.knobs.update({"latency": 0, "error_rate": 0, "drop_rate": 0, "lost_reply_rate": 0})
+    final = run_trust(tmp_path, playbook, extra_args=extra_args)
+    assert final.rc == 0, final.output[-4000:]
+    assert [r["task"] for r in final.results if r["result"]["changed"]] == [], "not converged"
+
+
 def test_flaky_slow_agent_converges_without_duplicates(tmp_path):
     with world("0.3.9") as w:
         sim = w.sim
@@ -46,24 +70,7 @@ def test_flaky_slow_agent_converges_without_duplicates(tmp_path):
         # reply (each request draws the same number of times, so the sequence is per request).
         sim.knobs.seed(9)
         playbook = write_play(tmp_path, network_and_zones(), module_defaults=defaults(sim))
-        attempts = []
-        while len(attempts) < 5:      # an operator re-runs a play that failed on a broken connection
-            run = run_trust(tmp_path, playbook)
-            attempts.append(run)
-            assert "Traceback" not in run.output, run.output[-4000:]
-            for entry in run.results:
-                if entry["outcome"] == "failed":
-                    assert entry["result"].get("msg"), entry   # a reason, not an empty failure
-            if run.rc == 0:
-                break
-        assert attempts[-1].rc == 0, "no convergence after %d runs:\n%s" % (len(attempts), run.output[-4000:])
-        injected = [e for e in sim.log if e["status"] in (0, 500, 502, 503) or e.get("reply_lost")]
-        assert injected, "the faults never fired: the test proved nothing"
-
-        sim.knobs.update({"latency": 0, "error_rate": 0, "drop_rate": 0, "lost_reply_rate": 0})
-        final = run_trust(tmp_path, playbook)
-        assert final.rc == 0, final.output[-4000:]
-        assert [r["task"] for r in final.results if r["result"]["changed"]] == [], "not converged"
+        converge_under_faults(sim, tmp_path, playbook, runs=5)
 
         state = sim.state
         assert len(state.nat["rules"]) == 1, state.nat["rules"]
@@ -92,24 +99,7 @@ def test_flaky_agent_converges_the_provision_playbook(tmp_path):
         # seed the first runs fail on injected faults and the re-runs converge.
         sim.knobs.update(dict(FLAKY, latency=[0.01, 0.05], error_rate=0.1, lost_reply_rate=0.05))
         sim.knobs.seed(2)
-        attempts = []
-        while len(attempts) < 6:
-            run = run_trust(tmp_path, playbook, extra_args=args)
-            attempts.append(run)
-            assert "Traceback" not in run.output, run.output[-4000:]
-            for entry in run.results:
-                if entry["outcome"] == "failed":
-                    assert entry["result"].get("msg"), entry   # a reason, not an empty failure
-            if run.rc == 0:
-                break
-        assert attempts[-1].rc == 0, "no convergence after %d runs:\n%s" % (len(attempts), run.output[-4000:])
-        injected = [e for e in sim.log if e["status"] in (0, 500, 502, 503) or e.get("reply_lost")]
-        assert injected, "the faults never fired: the test proved nothing"
-
-        sim.knobs.update({"latency": 0, "error_rate": 0, "drop_rate": 0, "lost_reply_rate": 0})
-        final = run_trust(tmp_path, playbook, extra_args=args)
-        assert final.rc == 0, final.output[-4000:]
-        assert [r["task"] for r in final.results if r["result"]["changed"]] == [], "not converged"
+        converge_under_faults(sim, tmp_path, playbook, runs=6, extra_args=args)
         zones = sorted(m for m in sim.state.machines if ".demo." in m)
         assert sorted(z.split("--", 1)[1] for z in zones) == ["app.demo.example.com", "db.demo.example.com",
                                                               "web.demo.example.com"]
