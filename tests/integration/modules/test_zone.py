@@ -155,7 +155,9 @@ def test_lost_answers_of_a_removal_and_a_change_are_not_sent_twice(play, sim):
     """A stopped zone's change and a removal are queued as tasks; when their answers are lost, the module
     waits for the zone's open tasks, re-reads, and reports the change, instead of sending it again."""
     machine = "/%s/%s" % (sim.dialect.noun, ZONE)
-    assert play([zone_task("create", **dict(CREATE, state="stopped"))]).rc == 0
+    stopped = dict(CREATE)
+    stopped["state"] = "stopped"
+    assert play([zone_task("create", **stopped)]).rc == 0
     sim.clear_log()
     sim.knobs.update({"lose_reply_to": ["PUT " + machine, "DELETE " + machine], "task_duration": 0.3})
     nics = CREATE["nics"] + [{"global_nic": "igb1"}]
