@@ -47,18 +47,9 @@ class IpfRuleNativeBackend(NatDhcpNativeBackend):
     # ------------------------------------------------------------------ rules
     def rules(self):
         """Every rule line of the file: [{rule, key, managed, line}] (blank and comment lines skipped)."""
-        text = self._text(self.ipf_conf)
-        blocks.find_block(text, FILTER_BLOCK)  # damaged markers fail here, before anything is planned
-        begin, end = blocks.BEGIN % FILTER_BLOCK, blocks.END % FILTER_BLOCK
-        rows, inside = [], False
-        for number, line in enumerate(text.splitlines(), 1):
-            stripped = line.strip()
-            if stripped == begin:
-                inside = True
-                continue
-            if stripped == end:
-                inside = False
-                continue
+        rows = []
+        # damaged markers fail here, before anything is planned
+        for number, line, inside in blocks.numbered_lines(self._text(self.ipf_conf), FILTER_BLOCK):
             rule = ipf_render.normalise(line)
             if rule:
                 rows.append({"rule": rule, "key": ipf_render.rule_key(rule), "managed": inside, "line": number})

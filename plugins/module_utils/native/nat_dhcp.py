@@ -336,18 +336,9 @@ class NatDhcpNativeBackend:
     # ------------------------------------------------------------------ NAT
     def _nat_rows(self):
         """Every rule line of the ipnat file: [{id, raw_rule, ..., managed, line}]."""
-        text = self._text(self.ipnat_conf)
-        blocks.find_block(text, NAT_BLOCK)  # damaged markers fail here, before anything is planned
-        begin, end = blocks.BEGIN % NAT_BLOCK, blocks.END % NAT_BLOCK
-        rows, inside = [], False
-        for number, line in enumerate(text.splitlines(), 1):
-            stripped = line.strip()
-            if stripped == begin:
-                inside = True
-                continue
-            if stripped == end:
-                inside = False
-                continue
+        rows = []
+        # damaged markers fail here, before anything is planned
+        for number, line, inside in blocks.numbered_lines(self._text(self.ipnat_conf), NAT_BLOCK):
             rule = _normalised(line)
             if not rule:
                 continue

@@ -72,6 +72,16 @@ def find_block(text, name):
     return [line.rstrip("\r\n") for line in lines[found[0] + 1:found[1]]]
 
 
+def numbered_lines(text, name):
+    """(line number, line, inside) for every line of the text but the markers of block `name`;
+    `inside` says whether the line is in that block. Damaged markers raise, as in find_block."""
+    lines = str(text or "").splitlines()
+    found = _locate(lines, check_name(name))
+    for index, line in enumerate(lines):
+        if found is None or index not in found:
+            yield index + 1, line, found is not None and found[0] < index < found[1]
+
+
 def block_names(text):
     """Names of all managed blocks in the text, in file order."""
     prefix = "# BEGIN %s " % MARKER

@@ -144,3 +144,13 @@ def test_dhcpd_host_injection_and_missing_keys(host):
 def test_dhcpd_bad_subnets(subnet):
     with pytest.raises(InputError):
         dhcpd.render("", "lab", subnets=[subnet])
+
+
+def test_numbered_lines_say_which_lines_are_inside_the_block():
+    text = "pass in all\n# BEGIN %s web\nblock in quick from 10.0.0.5 to any\n# END %s web\n# tail\n" % (
+        blocks.MARKER, blocks.MARKER)
+    assert list(blocks.numbered_lines(text, "web")) == [
+        (1, "pass in all", False), (3, "block in quick from 10.0.0.5 to any", True), (5, "# tail", False)]
+    assert list(blocks.numbered_lines("a\nb\n", "web")) == [(1, "a", False), (2, "b", False)]
+    with pytest.raises(ParseError):
+        list(blocks.numbered_lines(text + "# END %s web\n" % blocks.MARKER, "web"))
