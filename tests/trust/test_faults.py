@@ -125,6 +125,17 @@ def restart_when_running(sim, operation, zone, after=None):
     return thread
 
 
+def interrupt_a_creation(tmp_path, sim):
+    """Create ZONES[0] while an agent restart cuts its install step: (the zone's spec, the run)."""
+    zone = {"name": ZONES[0], "state": "present", "boot_disk": {"type": "blank", "size": "1G"}}
+    sim.knobs.hang_operations = {HUNG}
+    restarter = restart_when_running(sim, HUNG, ZONES[0])
+    first = run_trust(tmp_path, write_play(tmp_path, [
+        {"name": "create", "zoneweaver.illumos.zone": zone, "ignore_errors": True}], module_defaults=defaults(sim)))
+    restarter.join()
+    return zone, first
+
+
 def task_of(sim, operation, zone):
     return [t for t in sim.state.tasks.values() if t["operation"] == operation and zone in str(t)]
 
@@ -218,13 +229,7 @@ def test_a_creation_interrupted_by_a_restart_is_explained_and_the_manual_fix_wor
     the host) lets the re-run converge."""
     with world("0.3.9") as w:
         sim = w.sim
-        zone = {"name": ZONES[0], "state": "present", "boot_disk": {"type": "blank", "size": "1G"}}
-        sim.knobs.hang_operations = {HUNG}
-        restarter = restart_when_running(sim, HUNG, ZONES[0])
-        first = run_trust(tmp_path, write_play(tmp_path, [
-            {"name": "create", "zoneweaver.illumos.zone": zone, "ignore_errors": True}],
-            module_defaults=defaults(sim)))
-        restarter.join()
+        zone, first = interrupt_a_creation(tmp_path, sim)
         assert first.entry("create")["outcome"] == "failed" and first["create"]["changed"] is True
         rerun = run_trust(tmp_path, write_play(tmp_path, [
             {"name": "create again", "zoneweaver.illumos.zone": zone, "ignore_errors": True}],
@@ -259,12 +264,7 @@ def test_a_creation_interrupted_by_a_restart_is_explained_and_the_manual_fix_wor
 def test_rerun_after_a_creation_interrupted_by_a_restart_converges(tmp_path):
     with world("0.3.9") as w:
         sim = w.sim
-        zone = {"name": ZONES[0], "state": "present", "boot_disk": {"type": "blank", "size": "1G"}}
-        sim.knobs.hang_operations = {HUNG}
-        restarter = restart_when_running(sim, HUNG, ZONES[0])
-        first = run_trust(tmp_path, write_play(tmp_path, [
-            {"name": "create", "zoneweaver.illumos.zone": zone, "ignore_errors": True}], module_defaults=defaults(sim)))
-        restarter.join()
+        zone, first = interrupt_a_creation(tmp_path, sim)
         # the interruption itself is reported clearly: task id and the agent's reason
         [install] = task_of(sim, HUNG, ZONES[0])
         assert install["id"] in first["create"]["msg"] and "Agent restarted" in first["create"]["msg"]
